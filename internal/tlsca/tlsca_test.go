@@ -1,0 +1,65 @@
+package tlsca
+
+import (
+	"crypto/tls"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestHandshakeTrustsOnlyThisCA(t *testing.T) {
+	ca, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := ca.ServerConfig("broker.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); io.Copy(c, c) }()
+		}
+	}()
+
+	c, err := tls.Dial("tcp", ln.Addr().String(), ca.ClientConfig())
+	if err != nil {
+		t.Fatalf("client trusting the CA: %v", err)
+	}
+	c.Close()
+
+	other, _ := New()
+	if c, err := tls.Dial("tcp", ln.Addr().String(), other.ClientConfig()); err == nil {
+		c.Close()
+		t.Fatal("a client trusting another CA completed the handshake")
+	}
+
+	cfg := ca.ClientConfig()
+	cfg.ServerName = "broker.test"
+	d := &net.Dialer{}
+	c2, err := tls.DialWithDialer(d, "tcp", ln.Addr().String(), cfg)
+	if err != nil {
+		t.Fatalf("SAN broker.test: %v", err)
+	}
+	c2.Close()
+
+	path := filepath.Join(t.TempDir(), "ca.pem")
+	if err := ca.WriteCertPEM(path); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	if string(b) != string(ca.CertPEM()) || len(b) == 0 {
+		t.Fatal("written PEM differs")
+	}
+}
