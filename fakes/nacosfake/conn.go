@@ -1,0 +1,122 @@
+package nacosfake
+
+import (
+	"bytes"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// conn is one SDK gRPC connection (one HTTP/2 transport).
+type conn struct {
+	id        string
+	remote    net.Addr
+	s         *Server
+	setup     chan struct{} // closed by ConnectionSetupRequest
+	setupOnce sync.Once
+	pushes    chan pushItem
+	done      chan struct{}
+	doneOnce  sync.Once
+	nextReq   atomic.Int64
+	pushed    atomic.Int64
+	acked     atomic.Int64
+
+	// Guarded by Server.mu.
+	clientVersion, tenant, clientIP string
+	labels                          map[string]string
+}
+
+type pushItem struct {
+	typ  string
+	body []byte
+	at   time.Time
+}
+
+// pushAfter queues a server request for the bi-stream, sent no earlier than
+// d from now. Config pushes must trail the publish reply (see the note).
+func (c *conn) pushAfter(typ string, body []byte, d time.Duration) {
+	select {
+	case c.pushes <- pushItem{typ: typ, body: body, at: time.Now().Add(d)}:
+	default:
+		c.s.log.Warn("push queue full, dropping push", "conn", c.id, "type", typ)
+	}
+}
+
+func (c *conn) isSetUp() bool {
+	select {
+	case <-c.setup:
+		return true
+	default:
+		return false
+	}
+}
+
+// injectRequestID sets "requestId" in a JSON object body produced by mustJSON.
+func injectRequestID(body []byte, id string) []byte {
+	if len(body) < 2 || body[0] != '{' {
+		return body
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"requestId":`)
+	b.WriteString(strconv.Quote(id))
+	if !bytes.Equal(body, []byte("{}")) {
+		b.WriteByte(',')
+	}
+	b.Write(body[1:])
+	return b.Bytes()
+}
+
+// Connection describes one live gRPC client connection.
+type Connection struct {
+	ID            string
+	RemoteAddr    string
+	ClientIP      string
+	ClientVersion string
+	Tenant        string
+	Labels        map[string]string
+	SetUp         bool
+	Pushed, Acked int64
+}
+
+// Connections lists the live gRPC connections.
+func (s *Server) Connections() []Connection {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Connection, 0, len(s.conns))
+	for _, c := range s.conns {
+		ra := ""
+		if c.remote != nil {
+			ra = c.remote.String()
+		}
+		out = append(out, Connection{ID: c.id, RemoteAddr: ra, ClientIP: c.clientIP, ClientVersion: c.clientVersion,
+			Tenant: c.tenant, Labels: c.labels, SetUp: c.isSetUp(), Pushed: c.pushed.Load(), Acked: c.acked.Load()})
+	}
+	return out
+}
+
+// dropConnLocked forgets a connection and everything it owned, pushing the
+// removal of its ephemeral instances to subscribers.
+func (s *Server) dropConnLocked(id string) {
+	c := s.conns[id]
+	if c == nil {
+		return
+	}
+	delete(s.conns, id)
+	c.doneOnce.Do(func() { close(c.done) })
+	for k, m := range s.listeners {
+		delete(m, id)
+		if len(m) == 0 {
+			delete(s.listeners, k)
+		}
+	}
+	for _, svc := range s.services {
+		delete(svc.subs, id)
+		if _, ok := svc.owners[id]; ok {
+			delete(svc.owners, id)
+			s.serviceChangedLocked(svc)
+		}
+	}
+	s.gcServicesLocked()
+}

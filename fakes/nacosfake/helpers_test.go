@@ -1,0 +1,80 @@
+package nacosfake_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/nacos-group/nacos-sdk-go/v2/clients"
+	"github.com/nacos-group/nacos-sdk-go/v2/clients/config_client"
+	"github.com/nacos-group/nacos-sdk-go/v2/clients/naming_client"
+	"github.com/nacos-group/nacos-sdk-go/v2/common/constant"
+	"github.com/nacos-group/nacos-sdk-go/v2/vo"
+	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/fakes/nacosfake"
+)
+
+func newServer(t testing.TB, opts ...nacosfake.Option) *nacosfake.Server {
+	t.Helper()
+	srv, err := nacosfake.New(opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, srv.Close()) })
+	return srv
+}
+
+// sdkDir is a scratch dir for SDK cache and logs. The SDK keeps writing
+// after CloseClient, so t.TempDir's strict cleanup is avoided.
+func sdkDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "nacosfake-sdk-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
+}
+
+type clientOpt func(*constant.ClientConfig)
+
+func withNamespace(ns string) clientOpt { return func(c *constant.ClientConfig) { c.NamespaceId = ns } }
+func withUser(u, p string) clientOpt {
+	return func(c *constant.ClientConfig) { c.Username, c.Password = u, p }
+}
+
+func clientParam(t testing.TB, srv *nacosfake.Server, opts ...clientOpt) vo.NacosClientParam {
+	dir := sdkDir(t)
+	cc := constant.NewClientConfig(
+		constant.WithTimeoutMs(5000),
+		constant.WithNotLoadCacheAtStart(true),
+		constant.WithDisableUseSnapShot(true),
+		constant.WithUpdateCacheWhenEmpty(true),
+		constant.WithCacheDir(dir+"/cache"),
+		constant.WithLogDir(dir+"/log"),
+		constant.WithLogLevel("error"),
+	)
+	for _, o := range opts {
+		o(cc)
+	}
+	sc := constant.NewServerConfig(srv.Host(), uint64(srv.HTTPPort()), constant.WithGrpcPort(uint64(srv.GRPCPort())))
+	return vo.NacosClientParam{ClientConfig: cc, ServerConfigs: []constant.ServerConfig{*sc}}
+}
+
+func configClient(t testing.TB, srv *nacosfake.Server, opts ...clientOpt) config_client.IConfigClient {
+	t.Helper()
+	c, err := clients.NewConfigClient(clientParam(t, srv, opts...))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseClient)
+	return c
+}
+
+func namingClient(t testing.TB, srv *nacosfake.Server, opts ...clientOpt) naming_client.INamingClient {
+	t.Helper()
+	c, err := clients.NewNamingClient(clientParam(t, srv, opts...))
+	require.NoError(t, err)
+	t.Cleanup(c.CloseClient)
+	return c
+}
+
+// waitFor is how long a push-driven assertion may take: the SDK's first
+// listen round can take ~5 s.
+const waitFor = 15 * time.Second
+const tick = 20 * time.Millisecond

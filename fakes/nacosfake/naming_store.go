@@ -1,0 +1,354 @@
+package nacosfake
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+// DefaultNamespace is the naming namespace used when none is given.
+const DefaultNamespace = "public"
+
+// DefaultCluster is the cluster of instances registered without one.
+const DefaultCluster = "DEFAULT"
+
+// Instance is one registered service instance.
+type Instance struct {
+	Namespace   string            `json:"namespace"`
+	Group       string            `json:"group"`
+	Service     string            `json:"service"` // bare name, without group@@
+	InstanceID  string            `json:"instanceId"`
+	IP          string            `json:"ip"`
+	Port        int               `json:"port"`
+	Weight      float64           `json:"weight"`
+	Healthy     bool              `json:"healthy"`
+	Enabled     bool              `json:"enabled"`
+	Ephemeral   bool              `json:"ephemeral"`
+	Cluster     string            `json:"cluster"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
+	Owner       string            `json:"owner"` // gRPC connection id, or ip:port#ephemeral for HTTP
+	LastBeat    time.Time         `json:"-"`
+	httpManaged bool              // HTTP ephemeral: kept alive by beats
+}
+
+type svcKey struct{ ns, group, name string }
+
+func newSvcKey(ns, group, name string) svcKey {
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	if group == "" {
+		group = DefaultGroup
+	}
+	return svcKey{ns, group, name}
+}
+
+func (k svcKey) grouped() string { return k.group + "@@" + k.name }
+
+type service struct {
+	key         svcKey
+	owners      map[string][]*Instance // owner -> its instances
+	subs        map[string]string      // connID -> subscribed clusters
+	lastRef     int64
+	pushPending bool
+}
+
+var validCluster = regexp.MustCompile(`^[0-9a-zA-Z_-]+$`)
+
+func (s *Server) serviceLocked(k svcKey, create bool) *service {
+	svc := s.services[k]
+	if svc == nil && create {
+		svc = &service{key: k, owners: map[string][]*Instance{}, subs: map[string]string{}}
+		s.services[k] = svc
+	}
+	return svc
+}
+
+// gcServicesLocked forgets services with no instances and no subscribers.
+// (Nacos keeps them ~60 s; the fake drops them at once.)
+func (s *Server) gcServicesLocked() {
+	for k, svc := range s.services {
+		if len(svc.owners) == 0 && len(svc.subs) == 0 {
+			delete(s.services, k)
+		}
+	}
+}
+
+// prepInstance validates and fills defaults like Nacos' checkInstanceIsLegal.
+func prepInstance(k svcKey, in *Instance) *rpcErr {
+	if k.name == "" {
+		return &rpcErr{code: codeBadRequest, msg: "serviceName can not be empty", asError: true}
+	}
+	if in.Cluster != "" && !validCluster.MatchString(in.Cluster) {
+		return &rpcErr{code: codeBadRequest, msg: fmt.Sprintf("Instance 'clusterName' should be characters with only 0-9a-zA-Z-. (current: %s)", in.Cluster), asError: true}
+	}
+	if in.Port < 0 || in.Port > 65535 {
+		return &rpcErr{code: codeBadRequest, msg: "Instance 'port' out of range", asError: true}
+	}
+	if in.InstanceID == "" {
+		// Nacos builds the id from the cluster as sent, before defaulting it.
+		in.InstanceID = fmt.Sprintf("%s#%d#%s#%s", in.IP, in.Port, in.Cluster, k.grouped())
+	}
+	if in.Cluster == "" {
+		in.Cluster = DefaultCluster
+	}
+	in.Namespace, in.Group, in.Service = k.ns, k.group, k.name
+	return nil
+}
+
+// setOwnerLocked replaces the instances an owner publishes for a service.
+func (s *Server) setOwnerLocked(k svcKey, owner string, insts []*Instance) *rpcErr {
+	svc := s.serviceLocked(k, len(insts) > 0)
+	if svc == nil {
+		return nil
+	}
+	for _, in := range insts {
+		if e := prepInstance(k, in); e != nil {
+			return e
+		}
+		for o, others := range svc.owners {
+			if o != owner && len(others) > 0 && others[0].Ephemeral != in.Ephemeral {
+				kind, want := "persistent", "ephemeral"
+				if others[0].Ephemeral {
+					kind, want = "ephemeral", "persistent"
+				}
+				return &rpcErr{code: codeBadRequest, msg: fmt.Sprintf("Current service %s is %s service, can't register %s instance.", k.grouped(), kind, want), asError: true}
+			}
+		}
+		in.Owner = owner
+		in.LastBeat = s.now()
+	}
+	old := svc.owners[owner]
+	if len(insts) == 0 {
+		delete(svc.owners, owner)
+	} else {
+		svc.owners[owner] = insts
+	}
+	s.serviceChangedLocked(svc)
+	if len(old) > 0 && !old[0].Ephemeral || len(insts) > 0 && !insts[0].Ephemeral {
+		s.persistLocked()
+	}
+	s.gcServicesLocked()
+	return nil
+}
+
+// instancesLocked returns a service's instances in a stable order.
+func (svc *service) instances() []*Instance {
+	var out []*Instance
+	for _, insts := range svc.owners {
+		out = append(out, insts...)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].IP != out[j].IP {
+			return out[i].IP < out[j].IP
+		}
+		if out[i].Port != out[j].Port {
+			return out[i].Port < out[j].Port
+		}
+		return out[i].Cluster < out[j].Cluster
+	})
+	return out
+}
+
+// serviceInfo is the wire ServiceInfo. name is bare for gRPC and
+// group@@name for HTTP.
+func (s *Server) serviceInfoLocked(svc *service, name, clusters string, healthyOnly bool) map[string]any {
+	want := map[string]bool{}
+	for _, c := range strings.Split(clusters, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			want[c] = true
+		}
+	}
+	hosts := []map[string]any{}
+	sum := md5.New()
+	for _, in := range svc.instances() {
+		if !in.Enabled || (healthyOnly && !in.Healthy) || (len(want) > 0 && !want[in.Cluster]) {
+			continue
+		}
+		hosts = append(hosts, hostJSON(svc.key, in))
+		fmt.Fprintf(sum, "%s:%d:%v:%v;", in.IP, in.Port, in.Weight, in.Healthy)
+	}
+	// lastRefTime must strictly increase or the SDK drops the update.
+	ref := s.now().UnixMilli()
+	if ref <= svc.lastRef {
+		ref = svc.lastRef + 1
+	}
+	svc.lastRef = ref
+	return map[string]any{
+		"name": name, "groupName": svc.key.group, "clusters": clusters, "cacheMillis": 10000,
+		"hosts": hosts, "lastRefTime": ref, "checksum": hex.EncodeToString(sum.Sum(nil)),
+		"allIPs": false, "reachProtectionThreshold": false, "valid": true,
+	}
+}
+
+func hostJSON(k svcKey, in *Instance) map[string]any {
+	md := in.Metadata
+	if md == nil {
+		md = map[string]string{}
+	}
+	return map[string]any{
+		"instanceId": in.InstanceID, "ip": in.IP, "port": in.Port, "weight": in.Weight,
+		"healthy": in.Healthy, "enabled": in.Enabled, "ephemeral": in.Ephemeral, "valid": in.Healthy, "marked": false,
+		"clusterName": in.Cluster, "serviceName": k.grouped(), "metadata": md,
+		"instanceHeartBeatInterval": 5000, "instanceHeartBeatTimeOut": 15000, "ipDeleteTimeout": 30000,
+		"instanceIdGenerator": "simple",
+	}
+}
+
+// serviceChangedLocked schedules one debounced push to every subscriber.
+func (s *Server) serviceChangedLocked(svc *service) {
+	if svc.pushPending || len(svc.subs) == 0 {
+		return
+	}
+	svc.pushPending = true
+	s.sched.after(s.opts.pushDelay, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		svc.pushPending = false
+		for connID, clusters := range svc.subs {
+			if c := s.conns[connID]; c != nil {
+				s.pushServiceLocked(c, svc, clusters)
+			}
+		}
+	})
+}
+
+func (s *Server) pushServiceLocked(c *conn, svc *service, clusters string) {
+	body := mustJSON(map[string]any{
+		"module": "naming", "namespace": svc.key.ns, "serviceName": svc.key.name, "groupName": svc.key.group,
+		"serviceInfo": s.serviceInfoLocked(svc, svc.key.name, clusters, false),
+	})
+	c.pushAfter("NotifySubscriberRequest", body, 0)
+}
+
+// checkBeatsLocked marks HTTP ephemeral instances unhealthy after 15 s and
+// removes them after 30 s without a beat (Nacos defaults, overridable by
+// the preserved.* metadata keys).
+func (s *Server) checkBeatsLocked() {
+	now := s.now()
+	for _, svc := range s.services {
+		changed := false
+		for owner, insts := range svc.owners {
+			keep := insts[:0]
+			for _, in := range insts {
+				if !in.httpManaged {
+					keep = append(keep, in)
+					continue
+				}
+				idle := now.Sub(in.LastBeat)
+				if idle > metaDuration(in.Metadata, "preserved.ip.delete.timeout", 30*time.Second) {
+					changed = true
+					continue
+				}
+				if in.Healthy && idle > metaDuration(in.Metadata, "preserved.heart.beat.timeout", 15*time.Second) {
+					in.Healthy = false
+					changed = true
+				}
+				keep = append(keep, in)
+			}
+			if len(keep) == 0 {
+				delete(svc.owners, owner)
+			} else {
+				svc.owners[owner] = keep
+			}
+		}
+		if changed {
+			s.serviceChangedLocked(svc)
+		}
+	}
+	s.gcServicesLocked()
+}
+
+func metaDuration(md map[string]string, key string, def time.Duration) time.Duration {
+	if v, ok := md[key]; ok {
+		var ms int64
+		if _, err := fmt.Sscan(v, &ms); err == nil && ms > 0 {
+			return time.Duration(ms) * time.Millisecond
+		}
+	}
+	return def
+}
+
+// Instances lists the instances of one service (namespace "" is public,
+// group "" is DEFAULT_GROUP), including disabled and unhealthy ones.
+func (s *Server) Instances(namespace, group, service string) []Instance {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	svc := s.services[newSvcKey(namespace, group, service)]
+	if svc == nil {
+		return nil
+	}
+	var out []Instance
+	for _, in := range svc.instances() {
+		cp := *in
+		out = append(out, cp)
+	}
+	return out
+}
+
+// Services lists "namespace/group@@service" for every known service.
+func (s *Server) Services() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for k := range s.services {
+		out = append(out, k.ns+"/"+k.grouped())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Subscriber is one gRPC naming subscription.
+type Subscriber struct {
+	Namespace, Group, Service, Clusters, ConnID string
+}
+
+// Subscribers lists gRPC naming subscriptions.
+func (s *Server) Subscribers() []Subscriber {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Subscriber
+	for k, svc := range s.services {
+		for id, cl := range svc.subs {
+			out = append(out, Subscriber{Namespace: k.ns, Group: k.group, Service: k.name, Clusters: cl, ConnID: id})
+		}
+	}
+	return out
+}
+
+// RegisterInstance seeds an instance. Ephemeral seeds are owned by "seed"
+// and never expire; persistent ones are saved to the data dir.
+func (s *Server) RegisterInstance(in Instance) error {
+	k := newSvcKey(in.Namespace, in.Group, in.Service)
+	in.Owner = fmt.Sprintf("%s:%d#%v", in.IP, in.Port, in.Ephemeral)
+	if in.Ephemeral {
+		in.Owner = "seed:" + in.Owner
+	}
+	if in.Weight == 0 {
+		in.Weight = 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.setOwnerLocked(k, in.Owner, []*Instance{&in}); e != nil {
+		return fmt.Errorf("nacosfake: %s", e.msg)
+	}
+	return nil
+}
+
+// DeregisterInstance removes a seeded or HTTP-registered instance.
+func (s *Server) DeregisterInstance(namespace, group, service, ip string, port int, ephemeral bool) {
+	k := newSvcKey(namespace, group, service)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	owner := fmt.Sprintf("%s:%d#%v", ip, port, ephemeral)
+	if svc := s.services[k]; svc != nil {
+		if _, ok := svc.owners["seed:"+owner]; ok {
+			owner = "seed:" + owner
+		}
+	}
+	_ = s.setOwnerLocked(k, owner, nil)
+}

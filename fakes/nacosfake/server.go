@@ -1,0 +1,341 @@
+package nacosfake
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
+	"github.com/brokerkit/brokerkit/internal/fault"
+)
+
+// Server is an in-process Nacos 2.x server: gRPC for the v2 SDKs and the
+// HTTP v1 Open API, over one in-memory store.
+type Server struct {
+	opts   options
+	log    *slog.Logger
+	lifeMu sync.Mutex // serialises Close and Restart
+
+	mu        sync.Mutex
+	configs   map[configKey]*Config
+	listeners map[configKey]map[string]string // key -> connID -> tenant as the client sent it
+	pollers   map[*poller]struct{}
+	services  map[svcKey]*service
+	conns     map[string]*conn
+	tokens    map[string]time.Time // accessToken -> expiry
+	offset    time.Duration        // added to opts.now by Advance
+	closed    bool
+
+	faults fault.Injector[int]
+	sched  *scheduler
+
+	// Listener state, replaced by Restart.
+	httpAddr, grpcAddr string
+	grpcSrv            *grpc.Server
+	httpSrv            *http.Server
+	grpcLn             *trackingListener
+	httpWG             sync.WaitGroup // live HTTP handlers
+	serveWG            sync.WaitGroup
+	stopping           chan struct{} // closed when the current listeners stop
+	bg                 sync.WaitGroup
+	done               chan struct{}
+}
+
+// New starts a server. See the Option functions for defaults.
+func New(opts ...Option) (*Server, error) {
+	s := &Server{
+		opts:      defaultOptions(),
+		configs:   map[configKey]*Config{},
+		listeners: map[configKey]map[string]string{},
+		pollers:   map[*poller]struct{}{},
+		services:  map[svcKey]*service{},
+		conns:     map[string]*conn{},
+		tokens:    map[string]time.Time{},
+		done:      make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(&s.opts)
+	}
+	s.log = s.opts.logger
+	if s.opts.dataDir != "" {
+		if err := s.load(); err != nil {
+			return nil, err
+		}
+	}
+	hl, gl, err := listenPair(s.opts.httpAddr, s.opts.grpcAddr)
+	if err != nil {
+		return nil, err
+	}
+	s.sched = newScheduler()
+	s.start(hl, gl)
+	s.bg.Add(1)
+	go s.healthLoop()
+	return s, nil
+}
+
+// start serves on the given listeners.
+func (s *Server) start(hl, gl net.Listener) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.httpAddr, s.grpcAddr = hl.Addr().String(), gl.Addr().String()
+	s.stopping = make(chan struct{})
+	s.grpcLn = &trackingListener{Listener: gl, conns: map[net.Conn]struct{}{}}
+	gopts := []grpc.ServerOption{
+		grpc.ForceServerCodec(rawCodec{}),
+		grpc.StatsHandler(&connTagger{s: s}),
+		grpc.MaxRecvMsgSize(s.opts.maxContent + 1<<20),
+		grpc.MaxSendMsgSize(s.opts.maxContent + 1<<20),
+		grpc.WaitForHandlers(true),
+	}
+	if s.opts.tls != nil {
+		gopts = append(gopts, grpc.Creds(credentials.NewTLS(s.opts.tls)))
+	}
+	s.grpcSrv = grpc.NewServer(gopts...)
+	s.grpcSrv.RegisterService(&requestServiceDesc, s)
+	s.grpcSrv.RegisterService(&biStreamServiceDesc, s)
+	if s.opts.tls != nil {
+		hl = tls.NewListener(hl, s.opts.tls)
+	}
+	s.httpSrv = &http.Server{Handler: s.httpHandler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	s.serveWG.Add(2)
+	go func() { defer s.serveWG.Done(); _ = s.grpcSrv.Serve(s.grpcLn) }()
+	go func() { defer s.serveWG.Done(); _ = s.httpSrv.Serve(hl) }()
+	s.log.Info("nacosfake started", "http", s.httpAddr, "grpc", s.grpcAddr)
+}
+
+// stop closes the listeners and every connection, dropping the state owned
+// by connections (ephemeral instances, subscriptions, listeners).
+func (s *Server) stop() {
+	close(s.stopping)
+	_ = s.httpSrv.Close()
+	s.grpcSrv.Stop()
+	s.serveWG.Wait()
+	s.httpWG.Wait()
+	s.mu.Lock()
+	for id := range s.conns {
+		s.dropConnLocked(id)
+	}
+	for w := range s.pollers {
+		delete(s.pollers, w)
+	}
+	s.mu.Unlock()
+}
+
+// Close stops the server. It is idempotent.
+func (s *Server) Close() error {
+	s.lifeMu.Lock()
+	defer s.lifeMu.Unlock()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.stop()
+	close(s.done)
+	s.sched.close()
+	s.bg.Wait()
+	return nil
+}
+
+// Restart drops every connection and listener and serves again on the same
+// addresses, keeping configs and persistent instances. Ephemeral instances
+// are lost as on a real restart; SDK clients re-register them on reconnect.
+func (s *Server) Restart() error {
+	s.lifeMu.Lock()
+	defer s.lifeMu.Unlock()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errors.New("nacosfake: server closed")
+	}
+	s.mu.Unlock()
+	s.stop()
+	s.mu.Lock()
+	httpAddr, grpcAddr := s.httpAddr, s.grpcAddr
+	for _, svc := range s.services {
+		for owner, insts := range svc.owners {
+			if len(insts) > 0 && insts[0].Ephemeral {
+				delete(svc.owners, owner)
+			}
+		}
+	}
+	s.gcServicesLocked()
+	s.mu.Unlock()
+	var hl, gl net.Listener
+	var err error
+	for i := 0; i < 50; i++ { // the old sockets may linger briefly
+		hl, gl, err = listenPair(httpAddr, grpcAddr)
+		if err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		return err
+	}
+	s.start(hl, gl)
+	return nil
+}
+
+// HTTPAddr is the host:port of the HTTP API.
+func (s *Server) HTTPAddr() string { s.mu.Lock(); defer s.mu.Unlock(); return s.httpAddr }
+
+// GRPCAddr is the host:port of the gRPC API.
+func (s *Server) GRPCAddr() string { s.mu.Lock(); defer s.mu.Unlock(); return s.grpcAddr }
+
+// Host is the listening IP.
+func (s *Server) Host() string { h, _, _ := net.SplitHostPort(s.HTTPAddr()); return h }
+
+// HTTPPort is the HTTP port, the "server port" SDKs are configured with.
+func (s *Server) HTTPPort() int { return portOf(s.HTTPAddr()) }
+
+// GRPCPort is the gRPC port (HTTPPort()+1000 unless WithGRPCAddr was used).
+func (s *Server) GRPCPort() int { return portOf(s.GRPCAddr()) }
+
+// URL is the HTTP base URL including the /nacos context path.
+func (s *Server) URL() string {
+	scheme := "http"
+	if s.opts.tls != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + s.HTTPAddr() + "/nacos"
+}
+
+func portOf(addr string) int {
+	_, p, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
+// now is the server clock: the configured source plus Advance offsets.
+func (s *Server) now() time.Time { return s.opts.now().Add(s.offset) }
+
+// Advance moves the server clock forward by d and runs the heartbeat check
+// at once, so tests can expire HTTP instances without waiting.
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	s.offset += d
+	s.checkBeatsLocked()
+	s.mu.Unlock()
+}
+
+// Now reports the server clock.
+func (s *Server) Now() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.now() }
+
+func (s *Server) healthLoop() {
+	defer s.bg.Done()
+	t := time.NewTicker(s.opts.checkInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			s.mu.Lock()
+			s.checkBeatsLocked()
+			s.mu.Unlock()
+		}
+	}
+}
+
+// listenPair binds HTTP and gRPC listeners. Without an explicit gRPC address
+// the gRPC port is HTTP+1000; with HTTP port 0 it retries until both are free.
+func listenPair(httpAddr, grpcAddr string) (net.Listener, net.Listener, error) {
+	host, port, err := net.SplitHostPort(httpAddr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("nacosfake: bad address %q: %w", httpAddr, err)
+	}
+	tries := 1
+	if port == "0" && grpcAddr == "" {
+		tries = 100
+	}
+	var lastErr error
+	for i := 0; i < tries; i++ {
+		hl, err := net.Listen("tcp", httpAddr)
+		if err != nil {
+			return nil, nil, err
+		}
+		ga := grpcAddr
+		if ga == "" {
+			p := portOf(hl.Addr().String()) + 1000
+			if p > 65535 {
+				_ = hl.Close()
+				lastErr = fmt.Errorf("nacosfake: gRPC port %d out of range", p)
+				continue
+			}
+			ga = net.JoinHostPort(host, strconv.Itoa(p))
+		}
+		gl, err := net.Listen("tcp", ga)
+		if err != nil {
+			_ = hl.Close()
+			lastErr = err
+			continue
+		}
+		return hl, gl, nil
+	}
+	return nil, nil, lastErr
+}
+
+// trackingListener remembers accepted connections so DropConnections can
+// cut them at the TCP level, as a network failure would.
+type trackingListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, l: l}
+	l.mu.Lock()
+	l.conns[tc] = struct{}{}
+	l.mu.Unlock()
+	return tc, nil
+}
+
+func (l *trackingListener) dropAll() int {
+	l.mu.Lock()
+	cs := make([]net.Conn, 0, len(l.conns))
+	for c := range l.conns {
+		cs = append(cs, c)
+	}
+	l.mu.Unlock()
+	for _, c := range cs {
+		_ = c.Close()
+	}
+	return len(cs)
+}
+
+type trackedConn struct {
+	net.Conn
+	l *trackingListener
+}
+
+func (c *trackedConn) Close() error {
+	c.l.mu.Lock()
+	delete(c.l.conns, c)
+	c.l.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// DropConnections closes every gRPC connection at the TCP level; clients
+// reconnect and redo their registrations. It returns how many were closed.
+func (s *Server) DropConnections() int {
+	s.mu.Lock()
+	ln := s.grpcLn
+	s.mu.Unlock()
+	return ln.dropAll()
+}
