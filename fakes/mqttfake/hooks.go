@@ -1,0 +1,153 @@
+package mqttfake
+
+import (
+	"bytes"
+	"errors"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// Operation names used with the fault injector.
+const (
+	opConnect = "CONNECT"
+	opPublish = "PUBLISH"
+)
+
+var errRefused = errors.New("mqttfake: connection refused")
+
+// fakeHook is where the fake changes mochi's behaviour: Mosquitto-compatible
+// CONNACK codes, auth and ACLs, faults, and the publish log.
+type fakeHook struct {
+	mqtt.HookBase
+	s *Server
+	g *generation
+}
+
+func (h *fakeHook) ID() string { return "brokerkit-fake" }
+
+func (h *fakeHook) Provides(b byte) bool {
+	return bytes.Contains([]byte{
+		mqtt.OnPacketRead, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
+		mqtt.OnPacketEncode, mqtt.OnPublish, mqtt.OnPublished,
+	}, []byte{b})
+}
+
+// OnPacketRead fixes mochi's answer to a 3.1.1 CONNECT with an empty client
+// ID and CleanSession=0: mochi sends the v5 code 0x80, [MQTT-3.1.3-8] and
+// Mosquitto send 0x02 (identifier rejected).
+func (h *fakeHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if pk.FixedHeader.Type == packets.Connect && pk.ProtocolVersion < 5 &&
+		!pk.Connect.Clean && pk.Connect.ClientIdentifier == "" {
+		_ = cl.WritePacket(packets.Packet{
+			FixedHeader: packets.FixedHeader{Type: packets.Connack},
+			ReasonCode:  packets.Err3ClientIdentifierNotValid.Code,
+		})
+		return pk, errRefused
+	}
+	return pk, nil
+}
+
+// OnConnect authenticates and applies connect faults. It answers the CONNACK
+// itself because mochi's auth path always sends 0x86/0x05, while Mosquitto
+// sends 0x87 (v5) and 0x05 (v3) for bad or missing credentials.
+func (h *fakeHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	cfg := &h.s.cfg
+	if !cfg.authenticate(pk.Connect.Username, pk.Connect.Password, pk.Connect.UsernameFlag) {
+		return refuse(cl, packets.ErrNotAuthorized.Code)
+	}
+	code, fail, delay := h.s.faults.Check(opConnect, cl.ID)
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	if fail {
+		return refuse(cl, code)
+	}
+	return nil
+}
+
+// refuse sends a failure CONNACK, translating v5 codes for v3 clients.
+func refuse(cl *mqtt.Client, code byte) error {
+	if cl.Properties.ProtocolVersion < 5 {
+		code = v3ConnackCode(code)
+	}
+	_ = cl.WritePacket(packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Connack},
+		ReasonCode:  code,
+	})
+	return packets.Code{Code: code, Reason: "refused by mqttfake"}
+}
+
+// v3ConnackCode maps a v5 CONNACK reason code to the 3.1.1 return code a
+// broker would use; codes already in the v3 range pass through.
+func v3ConnackCode(code byte) byte {
+	switch code {
+	case 0x84:
+		return 0x01 // unacceptable protocol version
+	case 0x85:
+		return 0x02 // identifier rejected
+	case 0x86:
+		return 0x04 // bad user name or password
+	case 0x87, 0x8C:
+		return 0x05 // not authorized
+	}
+	if code <= 0x05 {
+		return code
+	}
+	return 0x03 // server unavailable
+}
+
+// OnConnectAuthenticate accepts: OnConnect already decided.
+func (h *fakeHook) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
+
+func (h *fakeHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	return h.s.cfg.allowed(cl, topic, write)
+}
+
+// OnPacketEncode advertises the packet size limit to v5 clients, as
+// Mosquitto does when max_packet_size is set.
+func (h *fakeHook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	if max := h.s.cfg.maxPacket; max > 0 && pk.FixedHeader.Type == packets.Connack &&
+		pk.ReasonCode == 0 && cl.Properties.ProtocolVersion == 5 {
+		pk.Properties.MaximumPacketSize = max
+	}
+	return pk
+}
+
+// OnPublish applies publish faults and delivery rules. A failed v5 QoS>0
+// publish is acknowledged with the chosen code; anything else that fails or
+// is dropped is acknowledged normally and never delivered or retained.
+func (h *fakeHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if cl.Net.Inline {
+		return pk, nil
+	}
+	code, fail, delay := h.s.faults.Check(opPublish, pk.TopicName)
+	d, drop := h.s.delivery.check(pk.TopicName)
+	if delay += d; delay > 0 {
+		time.Sleep(delay)
+	}
+	if !fail {
+		if drop {
+			return pk, packets.CodeSuccessIgnore
+		}
+		return pk, nil
+	}
+	if cl.Properties.ProtocolVersion == 5 && pk.FixedHeader.Qos > 0 {
+		typ := packets.Puback
+		if pk.FixedHeader.Qos == 2 {
+			typ = packets.Pubrec
+		}
+		_ = cl.WritePacket(packets.Packet{
+			FixedHeader: packets.FixedHeader{Type: typ},
+			PacketID:    pk.PacketID,
+			ReasonCode:  code,
+		})
+		return pk, packets.ErrRejectPacket
+	}
+	return pk, packets.CodeSuccessIgnore
+}
+
+func (h *fakeHook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
+	h.s.rec.add(cl.ID, pk)
+}

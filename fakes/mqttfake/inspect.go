@@ -1,0 +1,202 @@
+package mqttfake
+
+import (
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// Message is a published or retained message as the broker saw it.
+type Message struct {
+	Topic          string
+	Payload        []byte
+	QoS            byte
+	Retain         bool
+	ClientID       string // publisher ("inline" for Server.Publish)
+	ContentType    string
+	ResponseTopic  string
+	UserProperties []UserProperty
+	Dropped        bool // acknowledged but not delivered (a fault)
+	Time           time.Time
+}
+
+// UserProperty is an MQTT v5 user property.
+type UserProperty struct{ Key, Value string }
+
+func messageFrom(clientID string, pk packets.Packet) Message {
+	m := Message{
+		Topic:         pk.TopicName,
+		Payload:       append([]byte(nil), pk.Payload...),
+		QoS:           pk.FixedHeader.Qos,
+		Retain:        pk.FixedHeader.Retain,
+		ClientID:      clientID,
+		ContentType:   pk.Properties.ContentType,
+		ResponseTopic: pk.Properties.ResponseTopic,
+		Dropped:       pk.Ignore,
+		Time:          time.Unix(pk.Created, 0),
+	}
+	for _, u := range pk.Properties.User {
+		m.UserProperties = append(m.UserProperties, UserProperty{u.Key, u.Val})
+	}
+	return m
+}
+
+// recorder keeps the last limit messages per topic.
+type recorder struct {
+	mu     sync.Mutex
+	limit  int
+	topics map[string][]Message
+}
+
+func (r *recorder) add(clientID string, pk packets.Packet) {
+	if r.limit <= 0 {
+		return
+	}
+	m := messageFrom(clientID, pk)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.topics == nil {
+		r.topics = map[string][]Message{}
+	}
+	l := append(r.topics[m.Topic], m)
+	if len(l) > r.limit {
+		l = append(l[:0:0], l[len(l)-r.limit:]...)
+	}
+	r.topics[m.Topic] = l
+}
+
+// Published returns the messages published to topic, oldest first (the last
+// WithPublishLog of them), including dropped ones (see Message.Dropped).
+func (s *Server) Published(topic string) []Message {
+	s.rec.mu.Lock()
+	defer s.rec.mu.Unlock()
+	return append([]Message(nil), s.rec.topics[topic]...)
+}
+
+// PublishedTopics lists the topics with recorded messages, sorted.
+func (s *Server) PublishedTopics() []string {
+	s.rec.mu.Lock()
+	defer s.rec.mu.Unlock()
+	out := make([]string, 0, len(s.rec.topics))
+	for t := range s.rec.topics {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ClearPublished forgets the publish log.
+func (s *Server) ClearPublished() {
+	s.rec.mu.Lock()
+	s.rec.topics = nil
+	s.rec.mu.Unlock()
+}
+
+// Retained returns the retained messages (without $SYS), sorted by topic.
+func (s *Server) Retained() []Message {
+	g, err := s.current()
+	if err != nil {
+		return nil
+	}
+	var out []Message
+	for _, pk := range g.m.Topics.Retained.GetAll() {
+		if strings.HasPrefix(pk.TopicName, "$SYS") {
+			continue
+		}
+		out = append(out, messageFrom(pk.Origin, pk))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Topic < out[j].Topic })
+	return out
+}
+
+// ClientInfo describes a client session known to the broker.
+type ClientInfo struct {
+	ID              string
+	Username        string
+	ProtocolVersion byte // 3, 4 (3.1.1) or 5
+	Connected       bool // false: a persistent session kept while offline
+	Listener        string
+	Remote          string
+	Subscriptions   []string // filters, sorted
+	Pending         int      // QoS 1/2 messages in flight or queued
+}
+
+// Clients returns the sessions the broker holds, sorted by ID.
+func (s *Server) Clients() []ClientInfo {
+	g, err := s.current()
+	if err != nil {
+		return nil
+	}
+	var out []ClientInfo
+	for _, cl := range g.m.Clients.GetAll() {
+		if cl.Net.Inline {
+			continue
+		}
+		ci := ClientInfo{
+			ID:              cl.ID,
+			Username:        string(cl.Properties.Username),
+			ProtocolVersion: cl.Properties.ProtocolVersion,
+			Connected:       !cl.Closed(),
+			Listener:        cl.Net.Listener,
+			Remote:          cl.Net.Remote,
+			Pending:         cl.State.Inflight.Len(),
+		}
+		for f := range cl.State.Subscriptions.GetAll() {
+			ci.Subscriptions = append(ci.Subscriptions, f)
+		}
+		sort.Strings(ci.Subscriptions)
+		out = append(out, ci)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Client returns one session by ID.
+func (s *Server) Client(id string) (ClientInfo, bool) {
+	for _, c := range s.Clients() {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return ClientInfo{}, false
+}
+
+// Stats are broker counters; nonzero drops mean a burst exceeded a limit.
+type Stats struct {
+	ClientsConnected int64
+	MessagesReceived int64
+	MessagesSent     int64
+	MessagesDropped  int64 // subscriber's write queue full
+	InflightDropped  int64 // subscriber's inflight store full
+	Retained         int64
+}
+
+// Stats returns the broker counters of the running instance.
+func (s *Server) Stats() Stats {
+	g, err := s.current()
+	if err != nil {
+		return Stats{}
+	}
+	i := g.m.Info.Clone()
+	return Stats{
+		ClientsConnected: i.ClientsConnected,
+		MessagesReceived: i.MessagesReceived,
+		MessagesSent:     i.MessagesSent,
+		MessagesDropped:  i.MessagesDropped,
+		InflightDropped:  i.InflightDropped,
+		Retained:         i.Retained,
+	}
+}
+
+// Publish injects a message as the broker itself (seeding): it bypasses
+// ACLs and faults, and subscribers receive it at up to qos.
+func (s *Server) Publish(topic string, payload []byte, retain bool, qos byte) error {
+	g, err := s.current()
+	if err != nil {
+		return err
+	}
+	return g.m.Publish(topic, payload, retain, qos)
+}

@@ -1,0 +1,101 @@
+package mqttfake
+
+import (
+	"crypto/tls"
+	"log/slog"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+)
+
+// Option configures a Server.
+type Option func(*config)
+
+type config struct {
+	addr       string
+	tls        bool
+	tlsAddr    string
+	tlsConfig  *tls.Config
+	ws         bool
+	wsAddr     string
+	logger     *slog.Logger
+	users      map[string]User
+	anonymous  *bool
+	maxPacket  uint32
+	dataDir    string
+	publishLog int
+	caps       func(*mqtt.Capabilities)
+}
+
+func defaultConfig() config {
+	return config{
+		addr:       "127.0.0.1:0",
+		tlsAddr:    "127.0.0.1:0",
+		wsAddr:     "127.0.0.1:0",
+		publishLog: 10000,
+	}
+}
+
+// WithAddr sets the plain TCP listen address (default 127.0.0.1:0).
+func WithAddr(addr string) Option { return func(c *config) { c.addr = addr } }
+
+// WithLogger sends the broker's logs to l. Without it the fake is silent.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithTLS adds a TLS listener (on 127.0.0.1:0) whose certificate comes from a
+// throw-away CA; use ClientTLSConfig or CACertPEM to trust it.
+func WithTLS() Option { return func(c *config) { c.tls = true } }
+
+// WithTLSAddr adds a TLS listener on addr (implies WithTLS).
+func WithTLSAddr(addr string) Option {
+	return func(c *config) { c.tls, c.tlsAddr = true, addr }
+}
+
+// WithTLSConfig adds a TLS listener that uses cfg instead of the generated
+// CA; ClientTLSConfig and CACertPEM then return nil.
+func WithTLSConfig(cfg *tls.Config) Option {
+	return func(c *config) { c.tls, c.tlsConfig = true, cfg }
+}
+
+// WithWebSocket adds an MQTT-over-WebSocket listener on 127.0.0.1:0 (any
+// path, subprotocol "mqtt"); see WSURL.
+func WithWebSocket() Option { return func(c *config) { c.ws = true } }
+
+// WithWebSocketAddr adds the WebSocket listener on addr.
+func WithWebSocketAddr(addr string) Option {
+	return func(c *config) { c.ws, c.wsAddr = true, addr }
+}
+
+// WithUser adds a user. Once any user exists, clients must authenticate
+// (unless WithAnonymous(true)); a wrong password gets CONNACK 0x87 (v5) or
+// 0x05 (v3), as Mosquitto answers. Without acl the user may use every topic;
+// with acl the first rule whose filter matches decides and anything unmatched
+// is denied.
+func WithUser(name, password string, acl ...ACL) Option {
+	return func(c *config) {
+		if c.users == nil {
+			c.users = map[string]User{}
+		}
+		c.users[name] = User{Password: password, ACL: acl}
+	}
+}
+
+// WithAnonymous allows or refuses clients without a username. The default is
+// to allow them only when no user is configured.
+func WithAnonymous(allow bool) Option { return func(c *config) { c.anonymous = &allow } }
+
+// WithMaxPacketSize limits inbound packets to n bytes (whole packet, as in
+// the v5 Maximum Packet Size). A larger packet ends the connection, with
+// DISCONNECT 0x95 for v5 clients; v5 clients are told the limit in CONNACK.
+func WithMaxPacketSize(n uint32) Option { return func(c *config) { c.maxPacket = n } }
+
+// WithDataDir keeps retained messages and persistent sessions in dir: they
+// are loaded by New and written by Close and Restart.
+func WithDataDir(dir string) Option { return func(c *config) { c.dataDir = dir } }
+
+// WithPublishLog keeps the last n messages per topic for Published (default
+// 10000; 0 disables recording).
+func WithPublishLog(n int) Option { return func(c *config) { c.publishLog = n } }
+
+// WithCapabilities lets the caller adjust mochi's capabilities after the
+// fake's defaults (raised write and inflight limits) are applied.
+func WithCapabilities(fn func(*mqtt.Capabilities)) Option { return func(c *config) { c.caps = fn } }
