@@ -1,0 +1,207 @@
+package nacosfake_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/fakes/nacosfake"
+)
+
+type httpResult struct {
+	code   int
+	body   string
+	header http.Header
+}
+
+func do(t *testing.T, method, u string, form url.Values, hdr map[string]string) httpResult {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, u, body)
+	require.NoError(t, err)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return httpResult{resp.StatusCode, string(b), resp.Header}
+}
+
+func TestHTTPConfigErrorsAndHeaders(t *testing.T) {
+	srv := newServer(t)
+	base := srv.URL() + "/v1/cs/configs"
+	r := do(t, "GET", base+"?dataId=nope&group=G", nil, nil)
+	require.Equal(t, 404, r.code)
+	require.Equal(t, "config data not exist\n", r.body)
+
+	r = do(t, "POST", base, url.Values{"dataId": {"a.json"}, "group": {"G"}, "content": {`{"x":1}`}, "type": {"json"}}, nil)
+	require.Equal(t, 200, r.code)
+	require.Equal(t, "true", r.body)
+	r = do(t, "GET", base+"?dataId=a.json&group=G", nil, nil)
+	require.Equal(t, 200, r.code)
+	require.Equal(t, `{"x":1}`, r.body)
+	require.Equal(t, "json", r.header.Get("Config-Type"))
+	c, _ := srv.GetConfig("", "G", "a.json")
+	require.Equal(t, c.MD5, r.header.Get("Content-MD5"))
+
+	// Validation and CAS failures.
+	r = do(t, "POST", base, url.Values{"dataId": {"bad id!"}, "group": {"G"}, "content": {"x"}}, nil)
+	require.Equal(t, 400, r.code)
+	require.Contains(t, r.body, "invalid dataId")
+	r = do(t, "POST", base, url.Values{"dataId": {"a"}, "group": {"G"}, "content": {"  "}}, nil)
+	require.Equal(t, 400, r.code)
+	r = do(t, "POST", base, url.Values{"dataId": {"a.json"}, "group": {"G"}, "content": {"y"}}, map[string]string{"casMd5": "stale"})
+	require.Equal(t, 500, r.code)
+	r = do(t, "DELETE", base+"?dataId=never&group=G", nil, nil)
+	require.Equal(t, "true", r.body)
+
+	// Search.
+	r = do(t, "GET", base+"?search=blur&dataId=a*&group=&pageNo=1&pageSize=10", nil, nil)
+	require.Equal(t, 200, r.code)
+	var page struct {
+		TotalCount int `json:"totalCount"`
+		PageItems  []struct {
+			DataID string `json:"dataId"`
+		} `json:"pageItems"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &page))
+	require.Equal(t, 1, page.TotalCount)
+	require.Equal(t, "a.json", page.PageItems[0].DataID)
+}
+
+func TestHTTPOversizedContentRejected(t *testing.T) {
+	srv := newServer(t, nacosfake.WithMaxContentSize(1024))
+	r := do(t, "POST", srv.URL()+"/v1/cs/configs", url.Values{"dataId": {"big"}, "group": {"G"}, "content": {strings.Repeat("x", 1025)}}, nil)
+	require.Equal(t, 400, r.code)
+	require.Contains(t, r.body, "over 1024")
+	require.Empty(t, srv.Configs())
+}
+
+func TestHTTPLongPolling(t *testing.T) {
+	srv := newServer(t)
+	u := srv.URL() + "/v1/cs/configs/listener"
+	srv.SetConfig("", "G", "k", "v1")
+	c, _ := srv.GetConfig("", "G", "k")
+
+	// Stale md5: answered at once with the URL-encoded changed key.
+	r := do(t, "POST", u, url.Values{"Listening-Configs": {"k\x02G\x02stale\x01"}}, map[string]string{"Long-Pulling-Timeout": "30000"})
+	require.Equal(t, 200, r.code)
+	require.Equal(t, url.QueryEscape("k\x02G\x01"), r.body)
+
+	// Up to date with a tenant field: held until the config changes.
+	done := make(chan httpResult, 1)
+	go func() {
+		done <- do(t, "POST", u, url.Values{"Listening-Configs": {"k\x02G\x02" + c.MD5 + "\x02public\x01"}}, map[string]string{"Long-Pulling-Timeout": "30000"})
+	}()
+	require.Eventually(t, func() bool { return srv.Pollers() == 1 }, 5*time.Second, 5*time.Millisecond)
+	srv.SetConfig("", "G", "k", "v2")
+	r = <-done
+	require.Equal(t, url.QueryEscape("k\x02G\x02public\x01"), r.body)
+
+	// No-Hangup with nothing changed: empty at once.
+	c, _ = srv.GetConfig("", "G", "k")
+	r = do(t, "POST", u, url.Values{"Listening-Configs": {"k\x02G\x02" + c.MD5 + "\x01"}},
+		map[string]string{"Long-Pulling-Timeout": "30000", "Long-Pulling-Timeout-No-Hangup": "true"})
+	require.Equal(t, "", r.body)
+
+	r = do(t, "POST", u, url.Values{"Listening-Configs": {"garbage"}}, nil)
+	require.Equal(t, 400, r.code)
+	require.Equal(t, "invalid probeModify", r.body)
+}
+
+func TestHTTPEphemeralInstanceExpiresWithoutBeats(t *testing.T) {
+	srv := newServer(t)
+	base := srv.URL() + "/v1/ns/instance"
+	r := do(t, "POST", base, url.Values{"serviceName": {"G1@@beat"}, "ip": {"10.0.0.1"}, "port": {"80"},
+		"metadata": {"a=1,b=2"}, "weight": {"0.5"}, "clusterName": {"c1"}}, nil)
+	require.Equal(t, "ok", r.body)
+	insts := srv.Instances("", "G1", "beat")
+	require.Len(t, insts, 1)
+	require.Equal(t, map[string]string{"a": "1", "b": "2"}, insts[0].Metadata)
+	require.Equal(t, "10.0.0.1#80#c1#G1@@beat", insts[0].InstanceID)
+
+	srv.Advance(10 * time.Second)
+	require.True(t, srv.Instances("", "G1", "beat")[0].Healthy)
+	srv.Advance(6 * time.Second)
+	require.False(t, srv.Instances("", "G1", "beat")[0].Healthy)
+
+	// healthyOnly list hides it; a beat revives it.
+	r = do(t, "GET", srv.URL()+"/v1/ns/instance/list?serviceName=beat&groupName=G1&healthyOnly=true", nil, nil)
+	var info struct {
+		Name  string           `json:"name"`
+		Hosts []map[string]any `json:"hosts"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &info))
+	require.Equal(t, "G1@@beat", info.Name)
+	require.Empty(t, info.Hosts)
+	r = do(t, "PUT", srv.URL()+"/v1/ns/instance/beat", url.Values{"serviceName": {"G1@@beat"},
+		"beat": {`{"ip":"10.0.0.1","port":80,"serviceName":"G1@@beat","cluster":"c1"}`}}, nil)
+	require.JSONEq(t, `{"clientBeatInterval":5000,"code":10200,"lightBeatEnabled":true}`, r.body)
+	require.True(t, srv.Instances("", "G1", "beat")[0].Healthy)
+
+	srv.Advance(31 * time.Second)
+	require.Empty(t, srv.Instances("", "G1", "beat"))
+
+	// A light beat for an unknown instance reports 20404; a full beat re-registers.
+	r = do(t, "PUT", srv.URL()+"/v1/ns/instance/beat?serviceName=G1@@beat&ip=10.0.0.1&port=80", nil, nil)
+	require.Contains(t, r.body, `"code":20404`)
+	r = do(t, "PUT", srv.URL()+"/v1/ns/instance/beat", url.Values{"serviceName": {"G1@@beat"},
+		"beat": {`{"ip":"10.0.0.1","port":80,"serviceName":"G1@@beat","cluster":"c1"}`}}, nil)
+	require.Contains(t, r.body, `"code":10200`)
+	require.Len(t, srv.Instances("", "G1", "beat"), 1)
+}
+
+func TestHTTPInstanceGetUpdateAndPersistent(t *testing.T) {
+	srv := newServer(t)
+	base := srv.URL() + "/v1/ns/instance"
+	r := do(t, "POST", base, url.Values{"serviceName": {"db"}, "ip": {"10.0.0.5"}, "port": {"5432"}, "ephemeral": {"false"},
+		"metadata": {`{"role":"primary"}`}}, nil)
+	require.Equal(t, "ok", r.body)
+	r = do(t, "PUT", base, url.Values{"serviceName": {"db"}, "ip": {"10.0.0.5"}, "port": {"5432"}, "ephemeral": {"false"},
+		"weight": {"7"}, "metadata": {`{"role":"replica"}`}}, nil)
+	require.Equal(t, "ok", r.body)
+	r = do(t, "GET", base+"?serviceName=db&ip=10.0.0.5&port=5432", nil, nil)
+	require.Equal(t, 200, r.code)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.body), &got))
+	require.Equal(t, "DEFAULT_GROUP@@db", got["service"])
+	require.Equal(t, 7.0, got["weight"])
+	require.Equal(t, map[string]any{"role": "replica"}, got["metadata"])
+
+	// Persistent instances never expire.
+	srv.Advance(time.Hour)
+	require.Len(t, srv.Instances("", "", "db"), 1)
+
+	// Ephemeral into a persistent service is refused, as in Nacos.
+	r = do(t, "POST", base, url.Values{"serviceName": {"db"}, "ip": {"10.0.0.6"}, "port": {"5432"}}, nil)
+	require.Equal(t, 400, r.code)
+	require.Contains(t, r.body, "persistent service")
+
+	r = do(t, "GET", base+"?serviceName=db&ip=10.9.9.9&port=1", nil, nil)
+	require.Equal(t, 404, r.code)
+	r = do(t, "DELETE", base+"?serviceName=db&ip=10.0.0.5&port=5432&ephemeral=false", nil, nil)
+	require.Equal(t, "ok", r.body)
+	require.Empty(t, srv.Instances("", "", "db"))
+
+	r = do(t, "GET", srv.URL()+"/v1/ns/service/list?pageNo=1&pageSize=10", nil, nil)
+	require.JSONEq(t, `{"count":0,"doms":[]}`, r.body)
+	r = do(t, "GET", srv.URL()+"/v1/ns/operator/metrics", nil, nil)
+	require.Contains(t, r.body, `"status":"UP"`)
+	r = do(t, "GET", srv.URL()+"/v1/ns/nothing", nil, nil)
+	require.Equal(t, 404, r.code)
+}
