@@ -78,6 +78,7 @@ type connectInfo struct {
 	name      string // protocol name ("MQTT", "MQIsdp")
 	level     byte   // protocol level (3, 4, 5)
 	complete  bool   // name and level were read
+	badName   bool   // a protocol name that is neither MQTT nor MQIsdp
 }
 
 // badLevel reports a known protocol name with a level this broker (like
@@ -136,7 +137,11 @@ func readConnectHead(r io.Reader) (head []byte, ci connectInfo, err error) {
 		return buf, ci, err
 	}
 	n := uint32(b[0])<<8 | uint32(b[1])
-	if n == 0 || n > 6 || rem < 2+n+1 {
+	if n != 4 && n != 6 {
+		ci.badName = true
+		return buf, ci, nil
+	}
+	if rem < 2+n+1 {
 		return buf, ci, nil
 	}
 	b, err = read(int(n) + 1)
@@ -144,5 +149,6 @@ func readConnectHead(r io.Reader) (head []byte, ci connectInfo, err error) {
 		return buf, ci, err
 	}
 	ci.name, ci.level, ci.complete = string(b[:n]), b[n], true
+	ci.badName = ci.name != "MQTT" && ci.name != "MQIsdp"
 	return buf, ci, nil
 }

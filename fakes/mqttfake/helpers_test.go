@@ -117,6 +117,14 @@ func (c *v5) pub(t testing.TB, topic, payload string, qos byte, retain bool) {
 	require.NoError(t, err)
 }
 
+// sync returns once every message c published before has been routed: mochi
+// acks a QoS 1 publish before routing it, but handles one connection's
+// packets in order.
+func (c *v5) sync(t testing.TB) {
+	t.Helper()
+	c.pub(t, "mqttfake-test/sync", "", 1, false)
+}
+
 func (c *v5) next(t testing.TB) *paho.Publish {
 	t.Helper()
 	select {
@@ -181,5 +189,20 @@ func connectPacket(name string, level, flags byte, id string, extra ...[]byte) [
 	for _, e := range extra {
 		vh = append(vh, e...)
 	}
-	return append([]byte{0x10, byte(len(vh))}, vh...)
+	return append(append([]byte{0x10}, varint(len(vh))...), vh...)
+}
+
+func varint(n int) []byte {
+	var out []byte
+	for {
+		b := byte(n & 0x7f)
+		n >>= 7
+		if n > 0 {
+			b |= 0x80
+		}
+		out = append(out, b)
+		if n == 0 {
+			return out
+		}
+	}
 }

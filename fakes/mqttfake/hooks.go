@@ -2,7 +2,6 @@ package mqttfake
 
 import (
 	"bytes"
-	"errors"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -15,14 +14,25 @@ const (
 	opPublish = "PUBLISH"
 )
 
-var errRefused = errors.New("mqttfake: connection refused")
-
 // fakeHook is where the fake changes mochi's behaviour: Mosquitto-compatible
 // CONNACK codes, auth and ACLs, faults, and the publish log.
 type fakeHook struct {
 	mqtt.HookBase
-	s *Server
-	g *generation
+	s      *Server
+	g      *generation
+	resend resender
+}
+
+func (h *fakeHook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
+	h.resend.take(h.g.m, cl, pk)
+}
+
+func (h *fakeHook) OnSessionEstablished(cl *mqtt.Client, _ packets.Packet) {
+	h.resend.resend(cl)
+}
+
+func (h *fakeHook) OnDisconnect(cl *mqtt.Client, _ error, _ bool) {
+	h.resend.forget(cl)
 }
 
 func (h *fakeHook) ID() string { return "brokerkit-fake" }
@@ -31,6 +41,7 @@ func (h *fakeHook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnPacketRead, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
 		mqtt.OnPacketEncode, mqtt.OnPublish, mqtt.OnPublished,
+		mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnDisconnect,
 	}, []byte{b})
 }
 
@@ -44,7 +55,7 @@ func (h *fakeHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Pac
 			FixedHeader: packets.FixedHeader{Type: packets.Connack},
 			ReasonCode:  packets.Err3ClientIdentifierNotValid.Code,
 		})
-		return pk, errRefused
+		return pk, packets.ErrRejectPacket // only this error stops mochi
 	}
 	return pk, nil
 }

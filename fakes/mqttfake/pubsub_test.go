@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	pahov3 "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.golang/paho"
+	pahov3 "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 )
 
@@ -100,17 +100,19 @@ func TestPersistentSessionGetsQueuedMessages(t *testing.T) {
 	c1.close()
 
 	pub := mustV5(t, s.Addr(), "pub")
-	for i := range 3 {
+	const n = 50 // enough to catch mochi's shuffled resend, which the fake fixes
+	for i := range n {
 		pub.pub(t, "q/1", fmt.Sprint(i), 1, false)
 	}
+	pub.sync(t)
 	ci, ok := s.Client("durable")
 	require.True(t, ok)
 	require.False(t, ci.Connected)
-	require.Equal(t, 3, ci.Pending)
+	require.Equal(t, n, ci.Pending)
 
 	c2 := mustV5(t, s.Addr(), "durable", withSession(3600))
 	require.True(t, c2.connack.SessionPresent)
-	for i := range 3 {
+	for i := range n {
 		require.Equal(t, fmt.Sprint(i), string(c2.next(t).Payload))
 	}
 }

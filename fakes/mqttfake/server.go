@@ -163,13 +163,16 @@ func (s *Server) abort(g *generation) {
 }
 
 // prepare reads the head of the first packet before mochi sees it, to
-// answer an unsupported protocol level the way Mosquitto does (a v3 CONNACK
-// 0x01, whatever level was asked for) and to know whether the client speaks
+// answer a bad protocol name or level the way Mosquitto does (close, or a v3
+// CONNACK 0x01 whatever level was asked for) and to know whether the client speaks
 // v5 when the packet size limit has to be explained.
 func (s *Server) prepare(c net.Conn) (net.Conn, bool) {
 	head, ci, err := readConnectHead(c)
 	if err != nil {
 		return nil, false
+	}
+	if ci.badName {
+		return nil, false // Mosquitto closes without a CONNACK; mochi would send 0x82
 	}
 	if ci.badLevel() {
 		_, _ = c.Write([]byte{0x20, 0x02, 0x00, 0x01})

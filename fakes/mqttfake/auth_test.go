@@ -1,0 +1,70 @@
+package mqttfake
+
+import (
+	"net"
+	"testing"
+
+	"github.com/eclipse/paho.golang/paho"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAuthCodesMatchMosquitto(t *testing.T) {
+	s := newServer(t, WithUser("alice", "secret"))
+
+	conn, err := net.Dial("tcp", s.Addr())
+	require.NoError(t, err)
+	c, err := dialV5(t, conn, "bad", withCreds("alice", "wrong"))
+	require.Error(t, err)
+	require.Equal(t, byte(0x87), c.connack.ReasonCode) // Mosquitto 2.0.11: 0x87, not 0x86
+
+	conn, err = net.Dial("tcp", s.Addr())
+	require.NoError(t, err)
+	c, err = dialV5(t, conn, "anon")
+	require.Error(t, err)
+	require.Equal(t, byte(0x87), c.connack.ReasonCode)
+
+	// 3.1.1 wrong password: 20 02 00 05, exactly Mosquitto's bytes.
+	flags := byte(0xC2) // username, password, clean session
+	rc := raw(t, s.Addr(), connectPacket("MQTT", 4, flags, "v3", str("alice"), str("nope"))...)
+	require.Equal(t, []byte{0x20, 0x02, 0x00, 0x05}, readAll(t, rc))
+
+	mustV5(t, s.Addr(), "good", withCreds("alice", "secret"))
+}
+
+func TestAnonymousAllowedWithUsers(t *testing.T) {
+	s := newServer(t, WithUser("alice", "secret"), WithAnonymous(true))
+	mustV5(t, s.Addr(), "anon")
+}
+
+func TestACL(t *testing.T) {
+	s := newServer(t, WithUser("dev", "pw",
+		ACL{Filter: "cmd/#", Read: true},
+		ACL{Filter: "telemetry/#", Write: true},
+		ACL{Filter: "echo/#", Read: true, Write: true},
+	), WithUser("admin", "pw"))
+	dev := mustV5(t, s.Addr(), "dev", withCreds("dev", "pw"))
+	admin := mustV5(t, s.Addr(), "admin", withCreds("admin", "pw"))
+
+	// Subscribe: allowed filters get their QoS, others 0x87.
+	sa, err := dev.Subscribe(ctx(t), &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{
+		{Topic: "cmd/#", QoS: 1}, {Topic: "secret/#", QoS: 1}, {Topic: "echo/1", QoS: 1},
+	}})
+	require.Error(t, err) // paho.golang: "at least one requested subscription failed"
+	require.Equal(t, []byte{1, 0x87, 1}, sa.Reasons)
+
+	// Publish: a write-denied QoS 1 publish gets PUBACK 0x87 and goes nowhere.
+	admin.sub(t, "#", 1)
+	pr, err := dev.Publish(ctx(t), &paho.Publish{Topic: "cmd/reboot", Payload: []byte("x"), QoS: 1})
+	if err == nil { // paho.golang returns the PUBACK with an error for codes >= 0x80
+		t.Fatalf("publish to read-only topic succeeded: %+v", pr)
+	}
+	require.Equal(t, byte(0x87), pr.ReasonCode)
+	dev.pub(t, "telemetry/t1", "ok", 1, false)
+	m := admin.next(t)
+	require.Equal(t, "telemetry/t1", m.Topic)
+
+	admin.pub(t, "cmd/reboot", "now", 1, false)
+	require.Equal(t, "cmd/reboot", dev.next(t).Topic)
+	dev.pub(t, "echo/1", "e", 1, false)
+	require.Equal(t, "echo/1", dev.next(t).Topic)
+}

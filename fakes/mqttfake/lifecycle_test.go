@@ -1,0 +1,148 @@
+package mqttfake
+
+import (
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/eclipse/paho.golang/paho"
+	"github.com/stretchr/testify/require"
+)
+
+// TestCloseWhileConnecting hammers mochi #541: Close racing connections that
+// are still sending CONNECT must neither race (under -race) nor panic nor
+// hang, in any phase of the handshake.
+func TestCloseWhileConnecting(t *testing.T) {
+	cycles := 40
+	if testing.Short() {
+		cycles = 10
+	}
+	for i := range cycles {
+		s, err := New()
+		require.NoError(t, err)
+		addr := s.Addr()
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					c, err := net.Dial("tcp", addr)
+					if err != nil {
+						return // listener closed
+					}
+					pk := connectPacket("MQTT", 4+byte(n%2), 2, fmt.Sprintf("h%d-%d-%d", i, w, n))
+					switch n % 3 {
+					case 0:
+						_, _ = c.Write(pk) // full CONNECT
+					case 1:
+						_, _ = c.Write(pk[:5]) // stalled mid-CONNECT
+					}
+					if n%4 == 0 {
+						_ = c.Close()
+					} else {
+						defer c.Close()
+					}
+				}
+			}()
+		}
+		time.Sleep(time.Duration(i%5) * time.Millisecond) // vary the phase Close lands in
+		require.NoError(t, s.Close())
+		require.NoError(t, s.Close(), "Close is idempotent")
+		close(stop)
+		wg.Wait()
+	}
+}
+
+func TestRestartKeepsRetainedAndSessions(t *testing.T) {
+	s := newServer(t)
+	addr := s.Addr()
+	c := mustV5(t, addr, "durable", withSession(3600))
+	c.sub(t, "r/#", 1)
+	c.pub(t, "r/retained", "kept", 1, true)
+	require.Equal(t, "kept", string(c.next(t).Payload))
+	c.close()
+
+	pub := mustV5(t, addr, "pub")
+	pub.pub(t, "r/queued", "while away", 1, false)
+	require.NoError(t, s.Restart())
+	<-pub.Done() // the restart dropped it
+	require.Equal(t, addr, s.Addr(), "same address after restart")
+
+	c2 := mustV5(t, addr, "durable", withSession(3600))
+	require.True(t, c2.connack.SessionPresent, "session survived the restart")
+	require.Equal(t, "while away", string(c2.next(t).Payload), "queued QoS 1 message survived")
+	c2.pub(t, "r/after", "sub survived", 1, false)
+	require.Equal(t, "sub survived", string(c2.next(t).Payload))
+
+	ret := s.Retained()
+	require.Len(t, ret, 1)
+	require.Equal(t, "kept", string(ret[0].Payload))
+}
+
+func TestDataDirPersistsAcrossProcesses(t *testing.T) {
+	dir := t.TempDir()
+	s1, err := New(WithDataDir(dir))
+	require.NoError(t, err)
+	c := mustV5(t, s1.Addr(), "durable", withSession(3600))
+	c.sub(t, "d/#", 1)
+	c.close()
+	require.NoError(t, s1.Publish("d/retained", []byte("on disk"), true, 1))
+	require.NoError(t, s1.Close())
+
+	s2 := newServer(t, WithDataDir(dir))
+	require.Len(t, s2.Retained(), 1)
+	ci, ok := s2.Client("durable")
+	require.True(t, ok)
+	require.False(t, ci.Connected)
+	require.Equal(t, []string{"d/#"}, ci.Subscriptions)
+
+	pub := mustV5(t, s2.Addr(), "pub")
+	pub.pub(t, "d/live", "queued", 1, false)
+	c2 := mustV5(t, s2.Addr(), "durable", withSession(3600))
+	require.True(t, c2.connack.SessionPresent)
+	// The retained seed matched d/# while the session was offline, so it was
+	// queued too, and that queue came back from disk.
+	require.Equal(t, "on disk", string(c2.next(t).Payload))
+	require.Equal(t, "queued", string(c2.next(t).Payload))
+}
+
+func TestFixedAddr(t *testing.T) {
+	s := newServer(t)
+	addr := s.Addr()
+	require.NoError(t, s.Close())
+	s2 := newServer(t, WithAddr(addr)) // the port is free again after Close
+	require.Equal(t, addr, s2.Addr())
+	require.Equal(t, "mqtt://"+addr, s2.URL())
+}
+
+func TestInspectClientsAndStats(t *testing.T) {
+	s := newServer(t)
+	a := mustV5(t, s.Addr(), "a")
+	a.sub(t, "x/#", 0)
+	infos := s.Clients()
+	require.Len(t, infos, 1)
+	require.Equal(t, ClientInfo{ID: "a", ProtocolVersion: 5, Connected: true, Listener: "tcp",
+		Remote: infos[0].Remote, Subscriptions: []string{"x/#"}}, infos[0])
+	a.pub(t, "x/1", "m", 0, false)
+	a.next(t)
+	st := s.Stats()
+	require.Equal(t, int64(1), st.ClientsConnected)
+	require.Zero(t, st.MessagesDropped)
+	_, err := a.Publish(ctx(t), &paho.Publish{Topic: "x/2", QoS: 1, Payload: []byte("p"),
+		Properties: &paho.PublishProperties{User: paho.UserProperties{{Key: "k", Value: "v"}}, ContentType: "text/plain"}})
+	require.NoError(t, err)
+	m := s.Published("x/2")[0]
+	require.Equal(t, []UserProperty{{"k", "v"}}, m.UserProperties)
+	require.Equal(t, "text/plain", m.ContentType)
+	s.ClearPublished()
+	require.Empty(t, s.PublishedTopics())
+}

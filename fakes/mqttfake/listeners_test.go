@@ -1,0 +1,71 @@
+package mqttfake
+
+import (
+	"context"
+	"crypto/x509"
+	"net/url"
+	"testing"
+
+	"github.com/eclipse/paho.golang/autopaho"
+	"github.com/eclipse/paho.golang/paho"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTLS(t *testing.T) {
+	s := newServer(t, WithTLS())
+	require.NotEmpty(t, s.TLSAddr())
+	require.NotEqual(t, s.Addr(), s.TLSAddr())
+	c := mustV5TLS(t, s.TLSAddr(), s.ClientTLSConfig(), "tls")
+	c.sub(t, "t", 1)
+	c.pub(t, "t", "over tls", 1, false)
+	require.Equal(t, "over tls", string(c.next(t).Payload))
+
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(s.CACertPEM()))
+	require.Equal(t, "mqtts://"+s.TLSAddr(), s.TLSURL())
+}
+
+func TestWebSocket(t *testing.T) {
+	s := newServer(t, WithWebSocket())
+	require.Regexp(t, `^ws://127\.0\.0\.1:\d+/mqtt$`, s.WSURL())
+	u, err := url.Parse(s.WSURL())
+	require.NoError(t, err)
+
+	got := make(chan *paho.Publish, 1)
+	ready := make(chan struct{}, 1)
+	cctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cm, err := autopaho.NewConnection(cctx, autopaho.ClientConfig{
+		ServerUrls:                    []*url.URL{u},
+		KeepAlive:                     30,
+		CleanStartOnInitialConnection: true,
+		OnConnectionUp:                func(*autopaho.ConnectionManager, *paho.Connack) { ready <- struct{}{} },
+		ClientConfig: paho.ClientConfig{
+			ClientID: "ws",
+			OnPublishReceived: []func(paho.PublishReceived) (bool, error){
+				func(pr paho.PublishReceived) (bool, error) { got <- pr.Packet; return true, nil },
+			},
+		},
+	})
+	require.NoError(t, err)
+	select {
+	case <-ready:
+	case <-ctx(t).Done():
+		t.Fatal("no WebSocket connection")
+	}
+	_, err = cm.Subscribe(ctx(t), &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: "ws/t", QoS: 1}}})
+	require.NoError(t, err)
+	_, err = cm.Publish(ctx(t), &paho.Publish{Topic: "ws/t", Payload: []byte("over ws"), QoS: 1})
+	require.NoError(t, err)
+	select {
+	case m := <-got:
+		require.Equal(t, "over ws", string(m.Payload))
+	case <-ctx(t).Done():
+		t.Fatal("no message over WebSocket")
+	}
+	require.NoError(t, cm.Disconnect(ctx(t)))
+	ci, ok := s.Client("ws")
+	if ok { // the session ends with the connection; mochi may still be tearing it down
+		require.Equal(t, "ws", ci.Listener)
+	}
+}
