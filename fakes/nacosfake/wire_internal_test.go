@@ -1,0 +1,171 @@
+package nacosfake
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+)
+
+// testCodec also sends raw []byte, to put malformed frames on the wire.
+type testCodec struct{ rawCodec }
+
+func (c testCodec) Marshal(v any) ([]byte, error) {
+	if b, ok := v.([]byte); ok {
+		return b, nil
+	}
+	return c.rawCodec.Marshal(v)
+}
+
+// wireClient is a hand-rolled Nacos gRPC client for protocol-level tests.
+type wireClient struct {
+	t      *testing.T
+	cc     *grpc.ClientConn
+	stream grpc.ClientStream
+	cancel context.CancelFunc
+}
+
+func dialWire(t *testing.T, s *Server, setup bool) *wireClient {
+	t.Helper()
+	cc, err := grpc.NewClient(s.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.ForceCodec(testCodec{})))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	w := &wireClient{t: t, cc: cc, cancel: cancel}
+	t.Cleanup(func() { cancel(); _ = cc.Close() })
+	r := w.call("ServerCheckRequest", `{"module":"internal"}`, nil)
+	require.Equal(t, "ServerCheckResponse", r.Type)
+	if setup {
+		st, err := cc.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true, ClientStreams: true}, "/BiRequestStream/requestBiStream")
+		require.NoError(t, err)
+		require.NoError(t, st.SendMsg(&payload{Type: "ConnectionSetupRequest", Body: []byte(`{"clientVersion":"test","labels":{"module":"config"}}`)}))
+		w.stream = st
+	}
+	return w
+}
+
+func (w *wireClient) call(typ, body string, headers map[string]string) *payload {
+	w.t.Helper()
+	var out payload
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(w.t, w.cc.Invoke(ctx, "/Request/request", &payload{Type: typ, Headers: headers, Body: []byte(body)}, &out))
+	return &out
+}
+
+func fields(t *testing.T, p *payload) map[string]any {
+	t.Helper()
+	m := map[string]any{}
+	require.NoError(t, json.Unmarshal(p.Body, &m))
+	return m
+}
+
+func TestWireServerCheckHasResultCode(t *testing.T) {
+	s := newTestServer(t)
+	w := dialWire(t, s, false)
+	m := fields(t, w.call("ServerCheckRequest", `{"requestId":"7","module":"internal"}`, nil))
+	require.Equal(t, 200.0, m["resultCode"])
+	require.Equal(t, "7", m["requestId"])
+	require.NotEmpty(t, m["connectionId"])
+}
+
+func TestWireBadInputAnsweredLikeNacos(t *testing.T) {
+	s := newTestServer(t)
+	w := dialWire(t, s, true)
+
+	r := w.call("NoSuchRequest", `{"requestId":"1"}`, nil)
+	require.Equal(t, "ErrorResponse", r.Type)
+	require.Equal(t, 302.0, fields(t, r)["errorCode"])
+
+	r = w.call("ConfigQueryRequest", `{not json`, nil)
+	require.Equal(t, "ErrorResponse", r.Type)
+	require.Equal(t, 502.0, fields(t, r)["errorCode"])
+
+	r = w.call("ConfigQueryRequest", `{"dataId":5}`, nil) // wrong field type
+	require.Equal(t, "ErrorResponse", r.Type)
+
+	var out payload
+	err := w.cc.Invoke(context.Background(), "/Request/request", []byte{0xff, 0xff, 0xff}, &out)
+	// grpc-go rejects an undecodable frame before the handler runs.
+	require.Equal(t, codes.Internal, status.Code(err), "%v", err)
+	require.Contains(t, err.Error(), "malformed payload")
+
+	// The connection still works afterwards.
+	r = w.call("ConfigQueryRequest", `{"requestId":"9","dataId":"none","group":"G","tenant":""}`, nil)
+	require.Equal(t, "ConfigQueryResponse", r.Type)
+	m := fields(t, r)
+	require.Equal(t, 500.0, m["resultCode"])
+	require.Equal(t, 300.0, m["errorCode"])
+	require.Equal(t, "config data not exist", m["message"])
+	require.Equal(t, "9", m["requestId"])
+	require.NotContains(t, m, "tag")
+}
+
+func TestWireUnregisteredConnection(t *testing.T) {
+	s := newTestServer(t, func(o *options) { o.setupWait = 10 * time.Millisecond })
+	w := dialWire(t, s, false)
+	r := w.call("ConfigQueryRequest", `{"dataId":"a","group":"G"}`, nil)
+	require.Equal(t, "ErrorResponse", r.Type)
+	require.Equal(t, 301.0, fields(t, r)["errorCode"])
+}
+
+func TestWireAuthRejectsBadToken(t *testing.T) {
+	s := newTestServer(t, WithAuth("nacos", "secret"))
+	w := dialWire(t, s, true)
+	for _, tok := range []string{"", "forged"} {
+		r := w.call("ConfigPublishRequest", `{"dataId":"a","group":"G","content":"x"}`, map[string]string{"accessToken": tok})
+		require.Equal(t, "ConfigPublishResponse", r.Type)
+		m := fields(t, r)
+		require.Equal(t, 403.0, m["errorCode"])
+		require.Equal(t, false, m["success"])
+	}
+	require.Empty(t, s.Configs())
+	r := w.call("ConfigPublishRequest", `{"dataId":"a","group":"G","content":"x"}`, map[string]string{"accessToken": s.Token()})
+	require.Equal(t, true, fields(t, r)["success"])
+	// Internal requests need no token.
+	require.Equal(t, "HealthCheckResponse", w.call("HealthCheckRequest", `{}`, nil).Type)
+}
+
+func TestWireFaultsAndPushes(t *testing.T) {
+	s := newTestServer(t)
+	w := dialWire(t, s, true)
+	s.FailNext("ConfigQueryRequest", 1, 500)
+	m := fields(t, w.call("ConfigQueryRequest", `{"dataId":"a","group":"G"}`, nil))
+	require.Equal(t, 500.0, m["errorCode"])
+	require.Equal(t, 300.0, fields(t, w.call("ConfigQueryRequest", `{"dataId":"a","group":"G"}`, nil))["errorCode"])
+
+	// Listen, then a change is pushed as ConfigChangeNotifyRequest.
+	r := w.call("ConfigBatchListenRequest", `{"listen":true,"configListenContexts":[{"dataId":"a","group":"G","tenant":"public","md5":""}]}`, nil)
+	require.Equal(t, "ConfigChangeBatchListenResponse", r.Type)
+	require.Empty(t, fields(t, r)["changedConfigs"])
+	s.SetConfig("", "G", "a", "v1")
+	var push payload
+	require.NoError(t, w.stream.RecvMsg(&push))
+	require.Equal(t, "ConfigChangeNotifyRequest", push.Type)
+	pm := fields(t, &push)
+	require.Equal(t, "public", pm["tenant"]) // echoes the listener's spelling
+	require.NotEmpty(t, pm["requestId"])
+	require.NoError(t, w.stream.SendMsg(&payload{Type: "NotifySubscriberResponse", Body: []byte(`{"resultCode":200,"requestId":"` + pm["requestId"].(string) + `"}`)}))
+	require.Eventually(t, func() bool { return len(s.Connections()) == 1 && s.Connections()[0].Acked == 1 }, 5*time.Second, 5*time.Millisecond)
+
+	// Delay applies to the named type only.
+	s.Delay("HealthCheckRequest", 30*time.Millisecond)
+	start := time.Now()
+	w.call("HealthCheckRequest", `{}`, nil)
+	require.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond)
+	s.ResetFaults()
+}
+
+func newTestServer(t *testing.T, opts ...Option) *Server {
+	t.Helper()
+	s, err := New(opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
+}
