@@ -1,0 +1,3 @@
+package pulsarfake
+
+func (s *Server) startAdmin() error { return nil }

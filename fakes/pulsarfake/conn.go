@@ -1,0 +1,488 @@
+package pulsarfake
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"math"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brokerkit/brokerkit/fakes/pulsarfake/internal/wire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// noRequestID is the request id of errors that answer no request, the
+// broker's -1 on the wire.
+const noRequestID = math.MaxUint64
+
+// conn is one client connection. One goroutine reads and handles commands
+// in order; another writes what handlers and dispatchers queue, so a slow
+// reader on the client side never blocks a topic.
+type conn struct {
+	s      *Server
+	nc     net.Conn
+	remote string
+
+	wmu        sync.Mutex
+	wbuf       []byte
+	closeAfter bool // close once wbuf is written
+	wake       chan struct{}
+	done       chan struct{}
+	closeOnce  sync.Once
+
+	lastReadNs atomic.Int64
+
+	// Reader-goroutine state.
+	connected     bool
+	clientVersion string
+	role          string
+	authMethod    string
+
+	// smu guards the id maps; they are also touched by topics closing
+	// consumers and producers from other goroutines.
+	smu       sync.Mutex
+	producers map[uint64]*producer
+	consumers map[uint64]*consumer
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{
+		s:         s,
+		nc:        nc,
+		remote:    nc.RemoteAddr().String(),
+		wake:      make(chan struct{}, 1),
+		done:      make(chan struct{}),
+		producers: map[uint64]*producer{},
+		consumers: map[uint64]*consumer{},
+	}
+	c.lastReadNs.Store(time.Now().UnixNano())
+	return c
+}
+
+func (c *conn) lastRead() time.Time { return time.Unix(0, c.lastReadNs.Load()) }
+
+// ------------------------------------------------------------- writing ---
+
+// write queues bytes produced by fn under the write lock.
+func (c *conn) write(fn func([]byte) []byte) {
+	c.wmu.Lock()
+	if c.closeAfter {
+		c.wmu.Unlock()
+		return
+	}
+	c.wbuf = fn(c.wbuf)
+	c.wmu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeMessage queues a MESSAGE frame; it is the dispatch hot path.
+func (c *conn) writeMessage(h *wire.MessageHeader, data []byte) {
+	c.wmu.Lock()
+	if c.closeAfter {
+		c.wmu.Unlock()
+		return
+	}
+	c.wbuf = wire.AppendMessage(c.wbuf, h, data)
+	c.wmu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *conn) send(cmd *wire.BaseCommand) {
+	c.write(func(b []byte) []byte { return wire.AppendCommand(b, cmd) })
+}
+
+// sendAndClose queues cmd and closes the connection once it is written.
+func (c *conn) sendAndClose(cmd *wire.BaseCommand) {
+	c.wmu.Lock()
+	if !c.closeAfter {
+		if cmd != nil {
+			c.wbuf = wire.AppendCommand(c.wbuf, cmd)
+		}
+		c.closeAfter = true
+	}
+	c.wmu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *conn) writeLoop() {
+	defer c.s.wg.Done()
+	var spare []byte
+	for {
+		select {
+		case <-c.wake:
+		case <-c.done:
+			return
+		}
+		c.wmu.Lock()
+		buf := c.wbuf
+		c.wbuf = spare[:0]
+		closing := c.closeAfter
+		c.wmu.Unlock()
+		if len(buf) > 0 {
+			if _, err := c.nc.Write(buf); err != nil {
+				c.close()
+				return
+			}
+		}
+		if cap(buf) <= 4<<20 {
+			spare = buf
+		} else {
+			spare = nil
+		}
+		if closing {
+			c.close()
+			return
+		}
+	}
+}
+
+func (c *conn) sendPing() {
+	c.send(&wire.BaseCommand{Type: wire.BaseCommand_PING.Enum(), Ping: &wire.CommandPing{}})
+}
+
+// close tears the connection down: the socket, then every producer and
+// consumer it had (their unacknowledged messages go back to be redelivered).
+func (c *conn) close() {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		c.nc.Close()
+		c.s.removeConn(c)
+		c.smu.Lock()
+		prods := make([]*producer, 0, len(c.producers))
+		for _, p := range c.producers {
+			prods = append(prods, p)
+		}
+		cons := make([]*consumer, 0, len(c.consumers))
+		for _, cs := range c.consumers {
+			cons = append(cons, cs)
+		}
+		c.producers = map[uint64]*producer{}
+		c.consumers = map[uint64]*consumer{}
+		c.smu.Unlock()
+		for _, p := range prods {
+			p.topic.removeProducer(p)
+		}
+		for _, cs := range cons {
+			cs.sub.t.removeConsumer(cs, false)
+		}
+	})
+}
+
+// ------------------------------------------------------------- reading ---
+
+func (c *conn) readLoop() {
+	defer c.s.wg.Done()
+	defer c.close()
+	br := bufio.NewReaderSize(c.nc, 64<<10)
+	maxFrame := c.s.opts.maxMessageSize + wire.FramePadding
+	for {
+		f, err := wire.ReadFrame(br, maxFrame)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				c.s.log.Warn("pulsarfake: closing connection", "remote", c.remote, "err", err)
+			}
+			return
+		}
+		c.lastReadNs.Store(time.Now().UnixNano())
+		if !c.handle(f) {
+			return
+		}
+	}
+}
+
+// handle processes one command. It returns false when the connection must
+// be closed; like the broker, a command that is not valid in the current
+// state, or that only a broker sends, closes the connection.
+func (c *conn) handle(f wire.Frame) bool {
+	cmd := f.Cmd
+	typ := cmd.GetType()
+	switch typ {
+	case wire.BaseCommand_PING:
+		c.send(&wire.BaseCommand{Type: wire.BaseCommand_PONG.Enum(), Pong: &wire.CommandPong{}})
+		return true
+	case wire.BaseCommand_PONG:
+		return true
+	case wire.BaseCommand_CONNECT:
+		if c.connected || cmd.Connect == nil {
+			return c.protocolViolation(typ, "unexpected CONNECT")
+		}
+		return c.handleConnect(cmd.Connect)
+	}
+	if !c.connected {
+		return c.protocolViolation(typ, "command before CONNECT")
+	}
+	name := typ.String()
+	code, fail, delay := c.s.faults.Check(name, commandTopic(cmd))
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-c.done:
+			return false
+		}
+	}
+	if fail {
+		return c.injectFailure(cmd, code)
+	}
+	switch typ {
+	case wire.BaseCommand_PARTITIONED_METADATA:
+		return c.need(cmd.PartitionMetadata, typ) && c.handlePartitionedMetadata(cmd.PartitionMetadata)
+	case wire.BaseCommand_LOOKUP:
+		return c.need(cmd.Lookup, typ) && c.handleLookup(cmd.Lookup)
+	case wire.BaseCommand_GET_TOPICS_OF_NAMESPACE:
+		return c.need(cmd.GetTopicsOfNamespace, typ) && c.handleGetTopicsOfNamespace(cmd.GetTopicsOfNamespace)
+	case wire.BaseCommand_PRODUCER:
+		return c.need(cmd.Producer, typ) && c.handleProducer(cmd.Producer)
+	case wire.BaseCommand_SEND:
+		return c.need(cmd.Send, typ) && c.handleSend(cmd.Send, f.HeadersAndPayload)
+	case wire.BaseCommand_CLOSE_PRODUCER:
+		return c.need(cmd.CloseProducer, typ) && c.handleCloseProducer(cmd.CloseProducer)
+	case wire.BaseCommand_SUBSCRIBE:
+		return c.need(cmd.Subscribe, typ) && c.handleSubscribe(cmd.Subscribe)
+	case wire.BaseCommand_FLOW:
+		return c.need(cmd.Flow, typ) && c.handleFlow(cmd.Flow)
+	case wire.BaseCommand_ACK:
+		return c.need(cmd.Ack, typ) && c.handleAck(cmd.Ack)
+	case wire.BaseCommand_REDELIVER_UNACKNOWLEDGED_MESSAGES:
+		return c.need(cmd.Redeliver, typ) && c.handleRedeliver(cmd.Redeliver)
+	case wire.BaseCommand_UNSUBSCRIBE:
+		return c.need(cmd.Unsubscribe, typ) && c.handleUnsubscribe(cmd.Unsubscribe)
+	case wire.BaseCommand_CLOSE_CONSUMER:
+		return c.need(cmd.CloseConsumer, typ) && c.handleCloseConsumer(cmd.CloseConsumer)
+	case wire.BaseCommand_SEEK:
+		return c.need(cmd.Seek, typ) && c.handleSeek(cmd.Seek)
+	case wire.BaseCommand_GET_LAST_MESSAGE_ID:
+		return c.need(cmd.GetLastMessageId, typ) && c.handleGetLastMessageID(cmd.GetLastMessageId)
+	case wire.BaseCommand_CONSUMER_STATS:
+		return c.need(cmd.ConsumerStats, typ) && c.handleConsumerStats(cmd.ConsumerStats)
+	case wire.BaseCommand_GET_SCHEMA:
+		return c.need(cmd.GetSchema, typ) && c.handleGetSchema(cmd.GetSchema)
+	case wire.BaseCommand_GET_OR_CREATE_SCHEMA:
+		return c.need(cmd.GetOrCreateSchema, typ) && c.handleGetOrCreateSchema(cmd.GetOrCreateSchema)
+	case wire.BaseCommand_AUTH_RESPONSE:
+		return c.need(cmd.AuthResponse, typ) && c.handleAuthResponse(cmd.AuthResponse)
+	case wire.BaseCommand_TC_CLIENT_CONNECT_REQUEST:
+		return c.need(cmd.TcClientConnectRequest, typ) && c.handleTcConnect(cmd.TcClientConnectRequest)
+	case wire.BaseCommand_NEW_TXN:
+		return c.need(cmd.NewTxn, typ) && c.handleNewTxn(cmd.NewTxn)
+	case wire.BaseCommand_ADD_PARTITION_TO_TXN:
+		return c.need(cmd.AddPartitionToTxn, typ) && c.handleAddPartitionToTxn(cmd.AddPartitionToTxn)
+	case wire.BaseCommand_ADD_SUBSCRIPTION_TO_TXN:
+		return c.need(cmd.AddSubscriptionToTxn, typ) && c.handleAddSubscriptionToTxn(cmd.AddSubscriptionToTxn)
+	case wire.BaseCommand_END_TXN:
+		return c.need(cmd.EndTxn, typ) && c.handleEndTxn(cmd.EndTxn)
+	}
+	// Responses only a broker sends, broker-to-broker commands and topic
+	// list watchers: the broker has no handler and drops the connection.
+	return c.protocolViolation(typ, "unsupported command")
+}
+
+// need checks that the command's body is present, as the broker's decoder
+// does before calling a handler.
+func (c *conn) need(body proto.Message, typ wire.BaseCommand_Type) bool {
+	if body == nil || !body.ProtoReflect().IsValid() {
+		return c.protocolViolation(typ, "command body missing")
+	}
+	return true
+}
+
+func (c *conn) protocolViolation(typ wire.BaseCommand_Type, why string) bool {
+	c.s.log.Warn("pulsarfake: closing connection", "remote", c.remote, "command", typ.String(), "reason", why)
+	return false
+}
+
+// commandTopic names the topic a command is about, for fault targets.
+func commandTopic(cmd *wire.BaseCommand) string {
+	switch {
+	case cmd.Producer != nil:
+		return normalizeTopic(cmd.Producer.GetTopic())
+	case cmd.Subscribe != nil:
+		return normalizeTopic(cmd.Subscribe.GetTopic())
+	case cmd.Lookup != nil:
+		return normalizeTopic(cmd.Lookup.GetTopic())
+	case cmd.PartitionMetadata != nil:
+		return normalizeTopic(cmd.PartitionMetadata.GetTopic())
+	case cmd.GetSchema != nil:
+		return normalizeTopic(cmd.GetSchema.GetTopic())
+	case cmd.GetOrCreateSchema != nil:
+		return normalizeTopic(cmd.GetOrCreateSchema.GetTopic())
+	}
+	return ""
+}
+
+func normalizeTopic(s string) string {
+	if n, err := parseTopic(s); err == nil {
+		return n.Full
+	}
+	return s
+}
+
+// injectFailure answers cmd with the injected error code, in the form the
+// broker uses for that command.
+func (c *conn) injectFailure(cmd *wire.BaseCommand, code ServerError) bool {
+	msg := "injected failure: " + code.String()
+	switch cmd.GetType() {
+	case wire.BaseCommand_SEND:
+		c.sendSendError(cmd.Send.GetProducerId(), cmd.Send.GetSequenceId(), code, msg)
+	case wire.BaseCommand_LOOKUP:
+		c.send(&wire.BaseCommand{Type: wire.BaseCommand_LOOKUP_RESPONSE.Enum(), LookupResponse: &wire.CommandLookupTopicResponse{
+			RequestId: proto.Uint64(cmd.Lookup.GetRequestId()),
+			Response:  wire.CommandLookupTopicResponse_Failed.Enum(),
+			Error:     code.pb(), Message: proto.String(msg)}})
+	case wire.BaseCommand_PARTITIONED_METADATA:
+		c.send(&wire.BaseCommand{Type: wire.BaseCommand_PARTITIONED_METADATA_RESPONSE.Enum(),
+			PartitionMetadataResponse: &wire.CommandPartitionedTopicMetadataResponse{
+				RequestId: proto.Uint64(cmd.PartitionMetadata.GetRequestId()),
+				Response:  wire.CommandPartitionedTopicMetadataResponse_Failed.Enum(),
+				Error:     code.pb(), Message: proto.String(msg)}})
+	case wire.BaseCommand_GET_SCHEMA:
+		c.send(&wire.BaseCommand{Type: wire.BaseCommand_GET_SCHEMA_RESPONSE.Enum(), GetSchemaResponse: &wire.CommandGetSchemaResponse{
+			RequestId: proto.Uint64(cmd.GetSchema.GetRequestId()), ErrorCode: code.pb(), ErrorMessage: proto.String(msg)}})
+	case wire.BaseCommand_GET_OR_CREATE_SCHEMA:
+		c.send(&wire.BaseCommand{Type: wire.BaseCommand_GET_OR_CREATE_SCHEMA_RESPONSE.Enum(),
+			GetOrCreateSchemaResponse: &wire.CommandGetOrCreateSchemaResponse{
+				RequestId: proto.Uint64(cmd.GetOrCreateSchema.GetRequestId()), ErrorCode: code.pb(), ErrorMessage: proto.String(msg)}})
+	case wire.BaseCommand_ACK:
+		if cmd.Ack.RequestId != nil {
+			c.send(&wire.BaseCommand{Type: wire.BaseCommand_ACK_RESPONSE.Enum(), AckResponse: &wire.CommandAckResponse{
+				ConsumerId: proto.Uint64(cmd.Ack.GetConsumerId()), RequestId: cmd.Ack.RequestId,
+				TxnidLeastBits: cmd.Ack.TxnidLeastBits, TxnidMostBits: cmd.Ack.TxnidMostBits,
+				Error: code.pb(), Message: proto.String(msg)}})
+		}
+	case wire.BaseCommand_NEW_TXN, wire.BaseCommand_ADD_PARTITION_TO_TXN, wire.BaseCommand_ADD_SUBSCRIPTION_TO_TXN,
+		wire.BaseCommand_END_TXN, wire.BaseCommand_TC_CLIENT_CONNECT_REQUEST:
+		c.sendTxnError(cmd, code, msg)
+	case wire.BaseCommand_FLOW, wire.BaseCommand_REDELIVER_UNACKNOWLEDGED_MESSAGES:
+		// No answer exists: the command is lost.
+	default:
+		if id, ok := requestID(cmd); ok {
+			c.sendError(id, code, msg)
+		}
+	}
+	return true
+}
+
+// requestID extracts the request id of a request command.
+func requestID(cmd *wire.BaseCommand) (uint64, bool) {
+	type withID interface{ GetRequestId() uint64 }
+	m := cmd.ProtoReflect()
+	var id uint64
+	found := false
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if fd.Number() == 1 {
+			return true
+		}
+		if r, ok := v.Message().Interface().(withID); ok {
+			id, found = r.GetRequestId(), true
+		}
+		return false
+	})
+	return id, found
+}
+
+// ------------------------------------------------------------- answers ---
+
+func (c *conn) sendError(requestID uint64, code ServerError, msg string) {
+	c.send(&wire.BaseCommand{Type: wire.BaseCommand_ERROR.Enum(), Error: &wire.CommandError{
+		RequestId: proto.Uint64(requestID), Error: code.pb(), Message: proto.String(msg)}})
+}
+
+func (c *conn) sendBrokerError(requestID uint64, err error) {
+	var be *brokerError
+	if errors.As(err, &be) {
+		c.sendError(requestID, be.code, be.msg)
+		return
+	}
+	c.sendError(requestID, UnknownError, err.Error())
+}
+
+func (c *conn) sendSuccess(requestID uint64) {
+	c.send(&wire.BaseCommand{Type: wire.BaseCommand_SUCCESS.Enum(), Success: &wire.CommandSuccess{RequestId: proto.Uint64(requestID)}})
+}
+
+func (c *conn) sendSendError(producerID, seq uint64, code ServerError, msg string) {
+	c.send(&wire.BaseCommand{Type: wire.BaseCommand_SEND_ERROR.Enum(), SendError: &wire.CommandSendError{
+		ProducerId: proto.Uint64(producerID), SequenceId: proto.Uint64(seq), Error: code.pb(), Message: proto.String(msg)}})
+}
+
+// ---------------------------------------------------------- handshake ---
+
+func (c *conn) handleConnect(cc *wire.CommandConnect) bool {
+	if code, fail, _ := c.s.faults.Check(CmdConnect); fail {
+		c.sendAndClose(&wire.BaseCommand{Type: wire.BaseCommand_ERROR.Enum(), Error: &wire.CommandError{
+			RequestId: proto.Uint64(noRequestID), Error: code.pb(), Message: proto.String("injected failure: " + code.String())}})
+		return false
+	}
+	role, err := c.s.authenticate(cc.GetAuthMethodName(), cc.GetAuthData())
+	if err != nil {
+		c.s.log.Info("pulsarfake: authentication failed", "remote", c.remote, "err", err)
+		c.sendAndClose(&wire.BaseCommand{Type: wire.BaseCommand_ERROR.Enum(), Error: &wire.CommandError{
+			RequestId: proto.Uint64(noRequestID), Error: AuthenticationError.pb(), Message: proto.String("Failed to authenticate")}})
+		return false
+	}
+	c.connected = true
+	c.role = role
+	c.authMethod = cc.GetAuthMethodName()
+	c.clientVersion = cc.GetClientVersion()
+	c.send(&wire.BaseCommand{Type: wire.BaseCommand_CONNECTED.Enum(), Connected: &wire.CommandConnected{
+		ServerVersion:   proto.String(ServerVersion),
+		ProtocolVersion: proto.Int32(min(cc.GetProtocolVersion(), wire.ProtocolVersion)),
+		MaxMessageSize:  proto.Int32(int32(c.s.opts.maxMessageSize)),
+		FeatureFlags:    &wire.FeatureFlags{SupportsAuthRefresh: proto.Bool(true)},
+	}})
+	return true
+}
+
+// ServerVersion is what the fake reports as its broker version.
+const ServerVersion = "Pulsar Server4.0.0-brokerkit"
+
+func (c *conn) handleAuthResponse(ar *wire.CommandAuthResponse) bool {
+	if _, err := c.s.authenticate(ar.GetResponse().GetAuthMethodName(), ar.GetResponse().GetAuthData()); err != nil {
+		c.sendAndClose(&wire.BaseCommand{Type: wire.BaseCommand_ERROR.Enum(), Error: &wire.CommandError{
+			RequestId: proto.Uint64(noRequestID), Error: AuthenticationError.pb(), Message: proto.String("Failed to authenticate")}})
+		return false
+	}
+	return true
+}
+
+// --------------------------------------------------------- id registry ---
+
+func (c *conn) producer(id uint64) *producer {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	return c.producers[id]
+}
+
+func (c *conn) consumer(id uint64) *consumer {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	return c.consumers[id]
+}
+
+func (c *conn) forgetConsumer(cs *consumer) {
+	c.smu.Lock()
+	if c.consumers[cs.id] == cs {
+		delete(c.consumers, cs.id)
+	}
+	c.smu.Unlock()
+}
+
+func (c *conn) forgetProducer(p *producer) {
+	c.smu.Lock()
+	if c.producers[p.id] == p {
+		delete(c.producers, p.id)
+	}
+	c.smu.Unlock()
+}

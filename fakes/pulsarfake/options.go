@@ -1,0 +1,142 @@
+package pulsarfake
+
+import (
+	"crypto"
+	"log/slog"
+	"time"
+)
+
+// Option configures a Server.
+type Option func(*options)
+
+type options struct {
+	addr, adminAddr   string
+	noAdmin           bool
+	autoCreate        bool
+	autoPartitions    int
+	retentionEntries  int
+	retentionBytes    int64
+	maxMessageSize    int
+	clock             Clock
+	keepAlive         time.Duration
+	dataDir           string
+	logger            *slog.Logger
+	tokens            map[string]string // token -> role
+	jwtSecret         []byte
+	jwtPublicKey      crypto.PublicKey
+	authRequired      bool
+	txnCoordinators   int
+	clusterName       string
+	advertisedAddress string
+}
+
+func defaultOptions() options {
+	return options{
+		addr:             "127.0.0.1:0",
+		adminAddr:        "127.0.0.1:0",
+		autoCreate:       true,
+		retentionEntries: 1_000_000,
+		retentionBytes:   256 << 20,
+		maxMessageSize:   5 << 20,
+		clock:            SystemClock(),
+		keepAlive:        30 * time.Second,
+		logger:           slog.New(slog.DiscardHandler),
+		txnCoordinators:  1,
+		clusterName:      "standalone",
+	}
+}
+
+// WithAddr sets the binary-protocol listen address (default 127.0.0.1:0;
+// the CLI uses :6650).
+func WithAddr(addr string) Option { return func(o *options) { o.addr = addr } }
+
+// WithAdminAddr sets the admin REST listen address (default 127.0.0.1:0;
+// the CLI uses :8080).
+func WithAdminAddr(addr string) Option { return func(o *options) { o.adminAddr = addr } }
+
+// WithoutAdmin disables the admin REST listener.
+func WithoutAdmin() Option { return func(o *options) { o.noAdmin = true } }
+
+// WithAdvertisedAddress sets the host:port that LOOKUP answers send
+// clients to (default: the listener's address).
+func WithAdvertisedAddress(hostport string) Option {
+	return func(o *options) { o.advertisedAddress = hostport }
+}
+
+// WithAutoTopicCreation switches topic auto-creation (on by default, as in
+// a standalone broker). When off, producers and consumers of a topic that
+// was not created through the admin API or CreateTopic fail with
+// TopicNotFound, like a broker with allowAutoTopicCreation=false.
+func WithAutoTopicCreation(on bool) Option { return func(o *options) { o.autoCreate = on } }
+
+// WithAutoCreatedPartitions makes auto-created topics partitioned with n
+// partitions (allowAutoTopicCreationType=partitioned, defaultNumPartitions=n).
+func WithAutoCreatedPartitions(n int) Option { return func(o *options) { o.autoPartitions = n } }
+
+// WithRetention bounds what a topic (partition) keeps: at most maxEntries
+// stored entries (a batch is one entry) and maxBytes of payload; the oldest
+// entries are dropped first, acknowledged or not. Zero keeps the default
+// (1,000,000 entries, 256 MiB); a negative value removes that bound.
+func WithRetention(maxEntries int, maxBytes int64) Option {
+	return func(o *options) {
+		if maxEntries != 0 {
+			o.retentionEntries = maxEntries
+		}
+		if maxBytes != 0 {
+			o.retentionBytes = maxBytes
+		}
+	}
+}
+
+// WithMaxMessageSize sets the maxMessageSize announced in CONNECTED and
+// enforced on inbound frames (default 5 MiB).
+func WithMaxMessageSize(n int) Option { return func(o *options) { o.maxMessageSize = n } }
+
+// WithClock replaces the clock used for delayed delivery, publish times of
+// seeded messages and time-based seeks. See NewManualClock.
+func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithKeepAlive sets how often the broker pings idle connections; a
+// connection that sends nothing for twice that long is closed (default 30s).
+func WithKeepAlive(d time.Duration) Option { return func(o *options) { o.keepAlive = d } }
+
+// WithDataDir makes the server load its state from dir on New and save it
+// there on Close (and Restart), so data survives a process restart.
+func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithTokens enables token authentication with a static list: each token
+// is accepted as is and its role is the token itself. Combine with
+// WithJWTSecret / WithJWTPublicKey to also accept signed tokens.
+func WithTokens(tokens ...string) Option {
+	return func(o *options) {
+		if o.tokens == nil {
+			o.tokens = map[string]string{}
+		}
+		for _, t := range tokens {
+			o.tokens[t] = t
+		}
+		o.authRequired = true
+	}
+}
+
+// WithJWTSecret enables token authentication with HS256/HS384/HS512 JWTs
+// signed with key (the broker's tokenSecretKey). The role is the "sub"
+// claim; "exp" is honoured.
+func WithJWTSecret(key []byte) Option {
+	return func(o *options) { o.jwtSecret = key; o.authRequired = true }
+}
+
+// WithJWTPublicKey enables token authentication with RS256/ES256-style JWTs
+// verified with key (*rsa.PublicKey or *ecdsa.PublicKey, the broker's
+// tokenPublicKey).
+func WithJWTPublicKey(key crypto.PublicKey) Option {
+	return func(o *options) { o.jwtPublicKey = key; o.authRequired = true }
+}
+
+// WithTransactionCoordinators sets how many transaction coordinators
+// (partitions of pulsar/system/transaction_coordinator_assign) exist;
+// 0 disables transactions (default 1).
+func WithTransactionCoordinators(n int) Option { return func(o *options) { o.txnCoordinators = n } }

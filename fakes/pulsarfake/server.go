@@ -1,0 +1,467 @@
+// Package pulsarfake is an in-process Apache Pulsar broker that speaks the
+// binary protocol, so github.com/apache/pulsar-client-go (and any other
+// client) works against it unchanged, plus a subset of the admin REST API.
+//
+//	srv, err := pulsarfake.New()
+//	defer srv.Close()
+//	client, _ := pulsar.NewClient(pulsar.ClientOptions{URL: srv.ServiceURL()})
+//
+// Messages are stored the way the broker stores them: the client's
+// metadata and (possibly compressed, possibly batched) payload verbatim, one
+// entry per SEND. Subscriptions keep a cursor per entry with batch-index
+// acknowledgement, redelivery counts and delayed delivery. Besides the
+// protocol, the Server has a test API: Publish/Seed, inspection (Messages,
+// Backlog, Subscriptions, Producers, Consumers), faults (FailNext, Delay,
+// DropConnections, UnloadTopic, Restart) and optional persistence to a
+// data directory.
+package pulsarfake
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brokerkit/brokerkit/internal/fault"
+)
+
+// Server is a fake Pulsar broker. Create it with New; it is safe for
+// concurrent use.
+type Server struct {
+	opts options
+	log  *slog.Logger
+
+	ln         net.Listener
+	serviceURL string
+	advertised string // host:port handed out by LOOKUP
+
+	adminLn  net.Listener
+	adminSrv *http.Server
+	adminURL string
+
+	faults fault.Injector[ServerError]
+
+	mu          sync.Mutex
+	closed      bool
+	conns       map[*conn]struct{}
+	topics      map[string]*topic // partition-level full name
+	partitioned map[string]int    // base full name -> partitions
+	tenants     map[string]*TenantInfo
+	namespaces  map[string]bool
+	schemas     map[string]*schemaLog // base full name
+	nextLedger  uint64
+	txns        *txnCoordinator
+
+	producerSeq atomic.Uint64
+	readerSeq   atomic.Uint64
+	wg          sync.WaitGroup
+	stop        chan struct{}
+}
+
+// TenantInfo is a tenant as the admin API shows it.
+type TenantInfo struct {
+	AdminRoles      []string `json:"adminRoles"`
+	AllowedClusters []string `json:"allowedClusters"`
+}
+
+// New starts a server. By default both listeners bind 127.0.0.1 on a free
+// port; see ServiceURL and AdminURL.
+func New(opts ...Option) (*Server, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s := &Server{
+		opts:        o,
+		log:         o.logger,
+		conns:       map[*conn]struct{}{},
+		topics:      map[string]*topic{},
+		partitioned: map[string]int{},
+		tenants:     map[string]*TenantInfo{},
+		namespaces:  map[string]bool{},
+		schemas:     map[string]*schemaLog{},
+		nextLedger:  1,
+		stop:        make(chan struct{}),
+	}
+	s.txns = newTxnCoordinator(s)
+	s.addDefaultNamespaces()
+	if o.dataDir != "" {
+		if err := s.load(); err != nil {
+			return nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return nil, fmt.Errorf("pulsarfake: listen %s: %w", o.addr, err)
+	}
+	s.ln = ln
+	s.advertised = o.advertisedAddress
+	if s.advertised == "" {
+		s.advertised = advertise(ln.Addr())
+	}
+	s.serviceURL = "pulsar://" + s.advertised
+	if !o.noAdmin {
+		if err := s.startAdmin(); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
+	s.wg.Add(2)
+	go s.acceptLoop(ln)
+	go s.keepAliveLoop()
+	return s, nil
+}
+
+func advertise(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (s *Server) addDefaultNamespaces() {
+	for _, t := range []string{"public", "pulsar", "sample"} {
+		s.tenants[t] = &TenantInfo{AdminRoles: []string{}, AllowedClusters: []string{s.opts.clusterName}}
+	}
+	for _, ns := range []string{"public/default", "public/functions", "pulsar/system"} {
+		s.namespaces[ns] = true
+	}
+}
+
+// ServiceURL is the binary-protocol URL for pulsar.ClientOptions.URL,
+// "pulsar://127.0.0.1:port".
+func (s *Server) ServiceURL() string { return s.serviceURL }
+
+// Addr is the host:port of the binary-protocol listener.
+func (s *Server) Addr() string { return s.advertised }
+
+// AdminURL is the base URL of the admin REST API ("http://127.0.0.1:port"),
+// or "" with WithoutAdmin.
+func (s *Server) AdminURL() string { return s.adminURL }
+
+// Close stops the listeners, closes every connection and, with a data
+// directory, saves the state. It is safe to call more than once.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	conns := s.connList()
+	s.mu.Unlock()
+	close(s.stop)
+	err := s.ln.Close()
+	if s.adminSrv != nil {
+		s.adminSrv.Close()
+	}
+	for _, c := range conns {
+		c.close()
+	}
+	s.wg.Wait()
+	s.stopTimers()
+	if s.opts.dataDir != "" {
+		if serr := s.save(); serr != nil {
+			err = errors.Join(err, serr)
+		}
+	}
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (s *Server) connList() []*conn {
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (s *Server) acceptLoop(ln net.Listener) {
+	defer s.wg.Done()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-s.stop:
+				return
+			default:
+			}
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		if tc, ok := nc.(*net.TCPConn); ok {
+			tc.SetNoDelay(true)
+		}
+		c := newConn(s, nc)
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			nc.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(2)
+		s.mu.Unlock()
+		go c.readLoop()
+		go c.writeLoop()
+	}
+}
+
+func (s *Server) removeConn(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// keepAliveLoop pings every connection each interval and closes those that
+// sent nothing for two intervals, as the broker's keep-alive does.
+func (s *Server) keepAliveLoop() {
+	defer s.wg.Done()
+	if s.opts.keepAlive <= 0 {
+		return
+	}
+	tick := time.NewTicker(s.opts.keepAlive)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-tick.C:
+			s.mu.Lock()
+			conns := s.connList()
+			s.mu.Unlock()
+			for _, c := range conns {
+				if now.Sub(c.lastRead()) > 2*s.opts.keepAlive {
+					s.log.Info("pulsarfake: closing idle connection", "remote", c.remote)
+					c.close()
+					continue
+				}
+				c.sendPing()
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------- topics ---
+
+// topicFor returns the stored topic for a partition-level name. create asks
+// for auto-creation, which only succeeds when allowed; partitions of an
+// existing partitioned topic are always created on demand.
+func (s *Server) topicFor(name topicName, create bool) (*topic, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errorf(ServiceNotReady, "broker is shutting down")
+	}
+	if t := s.topics[name.Full]; t != nil {
+		return t, nil
+	}
+	if n, ok := s.partitioned[name.Full]; ok && n > 0 {
+		return nil, errorf(NotAllowedError, "topic %s is partitioned; use its partitions", name.Full)
+	}
+	allowed := false
+	if name.Partition >= 0 && s.partitioned[name.Base] > name.Partition {
+		allowed = true
+	} else if create && s.opts.autoCreate {
+		allowed = true
+	}
+	if !allowed {
+		return nil, errorf(TopicNotFound, "Topic %s does not exist", name.Full)
+	}
+	return s.createTopicLocked(name), nil
+}
+
+func (s *Server) createTopicLocked(name topicName) *topic {
+	if t := s.topics[name.Full]; t != nil {
+		return t
+	}
+	t := newTopic(s, name, s.nextLedger)
+	s.nextLedger++
+	s.topics[name.Full] = t
+	s.namespaces[name.Namespace] = true
+	if s.tenants[name.Tenant] == nil {
+		s.tenants[name.Tenant] = &TenantInfo{AdminRoles: []string{}, AllowedClusters: []string{s.opts.clusterName}}
+	}
+	return t
+}
+
+// existingTopic returns a stored topic or nil.
+func (s *Server) existingTopic(full string) *topic {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.topics[full]
+}
+
+// partitionsOf answers PARTITIONED_METADATA: the partition count of a
+// partitioned topic, 0 otherwise. With WithAutoCreatedPartitions an unknown
+// topic becomes partitioned here, as the broker does.
+func (s *Server) partitionsOf(name topicName) int {
+	if name.Full == tcAssignTopic {
+		return s.opts.txnCoordinators
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n, ok := s.partitioned[name.Full]; ok {
+		return n
+	}
+	if s.opts.autoCreate && s.opts.autoPartitions > 0 && name.Partition < 0 && name.Persistent && s.topics[name.Full] == nil {
+		s.partitioned[name.Full] = s.opts.autoPartitions
+		s.namespaces[name.Namespace] = true
+		return s.opts.autoPartitions
+	}
+	return 0
+}
+
+// CreateTopic creates a topic: partitioned with the given number of
+// partitions when partitions > 0, otherwise non-partitioned. Creating an
+// existing topic is an error.
+func (s *Server) CreateTopic(topicStr string, partitions int) error {
+	name, err := parseTopic(topicStr)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.partitioned[name.Full]; ok || s.topics[name.Full] != nil {
+		return fmt.Errorf("pulsarfake: topic %s already exists", name.Full)
+	}
+	if partitions > 0 {
+		s.partitioned[name.Full] = partitions
+		s.namespaces[name.Namespace] = true
+		for i := 0; i < partitions; i++ {
+			pn, _ := parseTopic(partitionName(name.Full, i))
+			s.createTopicLocked(pn)
+		}
+		return nil
+	}
+	s.createTopicLocked(name)
+	return nil
+}
+
+// DeleteTopic removes a topic (all partitions of a partitioned one) with
+// its messages and subscriptions; connected clients are disconnected from
+// it.
+func (s *Server) DeleteTopic(topicStr string) error {
+	name, err := parseTopic(topicStr)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	var victims []*topic
+	if n, ok := s.partitioned[name.Full]; ok {
+		delete(s.partitioned, name.Full)
+		for i := 0; i < n; i++ {
+			if t := s.topics[partitionName(name.Full, i)]; t != nil {
+				victims = append(victims, t)
+				delete(s.topics, t.name.Full)
+			}
+		}
+	} else if t := s.topics[name.Full]; t != nil {
+		victims = append(victims, t)
+		delete(s.topics, name.Full)
+	} else {
+		s.mu.Unlock()
+		return fmt.Errorf("pulsarfake: topic %s: %w", name.Full, errNotFound)
+	}
+	delete(s.schemas, name.Base)
+	s.mu.Unlock()
+	for _, t := range victims {
+		t.delete()
+	}
+	return nil
+}
+
+var errNotFound = errors.New("not found")
+
+// topicsIn lists the partition-level topics of a namespace, plus partitions
+// of partitioned topics that have not been touched yet.
+func (s *Server) topicsIn(namespace string, persistent, nonPersistent bool) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[string]bool{}
+	for full, t := range s.topics {
+		if t.name.Namespace == namespace && (t.name.Persistent && persistent || !t.name.Persistent && nonPersistent) {
+			seen[full] = true
+		}
+	}
+	for base, n := range s.partitioned {
+		name, _ := parseTopic(base)
+		if name.Namespace != namespace || !(name.Persistent && persistent || !name.Persistent && nonPersistent) {
+			continue
+		}
+		for i := 0; i < n; i++ {
+			seen[partitionName(base, i)] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// resolve maps a user-facing topic name (short or full, partitioned or not)
+// to its stored partition-level topics.
+func (s *Server) resolve(topicStr string) ([]*topic, error) {
+	name, err := parseTopic(topicStr)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n, ok := s.partitioned[name.Full]; ok {
+		out := make([]*topic, 0, n)
+		for i := 0; i < n; i++ {
+			pn, _ := parseTopic(partitionName(name.Full, i))
+			out = append(out, s.createTopicLocked(pn))
+		}
+		return out, nil
+	}
+	if t := s.topics[name.Full]; t != nil {
+		return []*topic{t}, nil
+	}
+	return nil, fmt.Errorf("pulsarfake: topic %s: %w", name.Full, errNotFound)
+}
+
+func (s *Server) allTopics() []*topic {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*topic, 0, len(s.topics))
+	for _, t := range s.topics {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name.Full < out[j].name.Full })
+	return out
+}
+
+func (s *Server) stopTimers() {
+	for _, t := range s.allTopics() {
+		t.mu.Lock()
+		t.stopTimerLocked()
+		t.mu.Unlock()
+	}
+}
+
+func (s *Server) newProducerName() string {
+	return fmt.Sprintf("%s-0-%d", s.opts.clusterName, s.producerSeq.Add(1)-1)
+}
+
+func (s *Server) nowMillis() uint64 { return uint64(s.opts.clock.Now().UnixMilli()) }
+
+func isSystemTopic(full string) bool {
+	return strings.Contains(full, "/__") || strings.HasPrefix(full, "persistent://pulsar/system/")
+}
