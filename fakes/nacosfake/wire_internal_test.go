@@ -169,3 +169,23 @@ func newTestServer(t *testing.T, opts ...Option) *Server {
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	return s
 }
+
+func TestWireDropConnectionsRemovesOwnedState(t *testing.T) {
+	s := newTestServer(t)
+	w := dialWire(t, s, true)
+	r := w.call("InstanceRequest", `{"namespace":"public","serviceName":"svc","groupName":"DEFAULT_GROUP","type":"registerInstance","instance":{"ip":"10.0.0.1","port":1,"weight":1,"healthy":true,"enabled":true,"ephemeral":true}}`, nil)
+	require.Equal(t, true, fields(t, r)["success"])
+	require.Len(t, s.Instances("", "", "svc"), 1)
+	require.Equal(t, "10.0.0.1#1##DEFAULT_GROUP@@svc", s.Instances("", "", "svc")[0].InstanceID)
+
+	require.Equal(t, 1, s.DropConnections())
+	require.Eventually(t, func() bool { return len(s.Instances("", "", "svc")) == 0 && len(s.Connections()) == 0 }, 5*time.Second, 5*time.Millisecond)
+
+	// Restart closes the listeners and serves again on the same ports.
+	w2 := dialWire(t, s, true)
+	w2.call("InstanceRequest", `{"serviceName":"svc","type":"registerInstance","instance":{"ip":"10.0.0.2","port":1,"weight":1,"healthy":true,"enabled":true}}`, nil)
+	require.NoError(t, s.Restart())
+	require.Empty(t, s.Instances("", "", "svc"))
+	w3 := dialWire(t, s, true)
+	require.Equal(t, "HealthCheckResponse", w3.call("HealthCheckRequest", `{}`, nil).Type)
+}

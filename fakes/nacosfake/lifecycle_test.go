@@ -1,0 +1,144 @@
+package nacosfake_test
+
+import (
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/nacos-group/nacos-sdk-go/v2/vo"
+	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/fakes/nacosfake"
+)
+
+func TestPortsFollowNacosOffset(t *testing.T) {
+	srv := newServer(t)
+	require.Equal(t, srv.HTTPPort()+1000, srv.GRPCPort())
+	require.Equal(t, "127.0.0.1", srv.Host())
+
+	// An explicit pair is honoured.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	free := l.Addr().String()
+	require.NoError(t, l.Close())
+	other := newServer(t, nacosfake.WithGRPCAddr(free))
+	require.Equal(t, free, other.GRPCAddr())
+}
+
+func TestAuthWithSDKAndHTTP(t *testing.T) {
+	srv := newServer(t, nacosfake.WithAuth("nacos", "secret"))
+	cc := configClient(t, srv, withUser("nacos", "secret"))
+	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "auth", Group: "G", Content: "x"})
+	require.NoError(t, err)
+	require.True(t, ok)
+	got, err := cc.GetConfig(vo.ConfigParam{DataId: "auth", Group: "G"})
+	require.NoError(t, err)
+	require.Equal(t, "x", got)
+
+	// Plain HTTP: no token is 403, bad credentials are 403, a token works.
+	r := do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=auth&group=G", nil, nil)
+	require.Equal(t, 403, r.code)
+	r = do(t, "POST", srv.URL()+"/v1/auth/login", url.Values{"username": {"nacos"}, "password": {"wrong"}}, nil)
+	require.Equal(t, 403, r.code)
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=auth&group=G&accessToken=forged", nil, nil)
+	require.Equal(t, 403, r.code)
+	r = do(t, "POST", srv.URL()+"/v1/auth/users/login", url.Values{"username": {"nacos"}, "password": {"secret"}}, nil)
+	require.Equal(t, 200, r.code)
+	require.Contains(t, r.body, `"tokenTtl":18000`)
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=auth&group=G&accessToken="+srv.Token(), nil, nil)
+	require.Equal(t, 200, r.code)
+	require.Equal(t, "x", r.body)
+}
+
+func TestAuthWrongPasswordSDKCallsFail(t *testing.T) {
+	srv := newServer(t, nacosfake.WithAuth("nacos", "secret"))
+	srv.SetConfig("", "G", "k", "v")
+	nc := namingClient(t, srv, withUser("nacos", "wrong"))
+	// The SDK reports a typed 403 from RegisterInstance as (false, nil).
+	ok, _ := nc.RegisterInstance(vo.RegisterInstanceParam{ServiceName: "s", Ip: "10.0.0.1", Port: 1, Weight: 1, Enable: true, Healthy: true, Ephemeral: true})
+	require.False(t, ok)
+	require.Empty(t, srv.Instances("", "", "s"))
+	bad := configClient(t, srv, withUser("nacos", "wrong"))
+	ok, err := bad.PublishConfig(vo.ConfigParam{DataId: "k", Group: "G", Content: "evil"})
+	require.Error(t, err)
+	require.False(t, ok)
+	// Other clients are unaffected.
+	good := configClient(t, srv, withUser("nacos", "secret"))
+	got, err := good.GetConfig(vo.ConfigParam{DataId: "k", Group: "G"})
+	require.NoError(t, err)
+	require.Equal(t, "v", got)
+}
+
+func TestRestartKeepsDataAndPersists(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := nacosfake.New(nacosfake.WithDataDir(dir))
+	require.NoError(t, err)
+	r := do(t, "POST", srv.URL()+"/v1/cs/configs", url.Values{"dataId": {"kept"}, "group": {"G"}, "content": {"v1"}}, nil)
+	require.Equal(t, "true", r.body)
+	r = do(t, "POST", srv.URL()+"/v1/ns/instance", url.Values{"serviceName": {"p"}, "ip": {"10.0.0.1"}, "port": {"1"}, "ephemeral": {"false"}}, nil)
+	require.Equal(t, "ok", r.body)
+	r = do(t, "POST", srv.URL()+"/v1/ns/instance", url.Values{"serviceName": {"e"}, "ip": {"10.0.0.1"}, "port": {"1"}}, nil)
+	require.Equal(t, "ok", r.body)
+
+	httpPort := srv.HTTPPort()
+	require.NoError(t, srv.Restart())
+	require.Equal(t, httpPort, srv.HTTPPort())
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=kept&group=G", nil, nil)
+	require.Equal(t, "v1", r.body)
+	require.Len(t, srv.Instances("", "", "p"), 1)
+	require.Empty(t, srv.Instances("", "", "e"), "ephemeral instances do not survive a restart")
+	require.NoError(t, srv.Close())
+	require.NoError(t, srv.Close()) // idempotent
+
+	again := newServer(t, nacosfake.WithDataDir(dir))
+	c, ok := again.GetConfig("", "G", "kept")
+	require.True(t, ok)
+	require.Equal(t, "v1", c.Content)
+	require.Len(t, again.Instances("", "", "p"), 1)
+}
+
+func TestLoadSeedDir(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, content string) {
+		p := filepath.Join(dir, rel)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	write("public/DEFAULT_GROUP/app.yaml", "a: 1")
+	write("dev/G/db.properties", "url=x")
+	srv := newServer(t)
+	require.NoError(t, srv.LoadSeedDir(dir))
+	c, ok := srv.GetConfig("", "DEFAULT_GROUP", "app.yaml")
+	require.True(t, ok)
+	require.Equal(t, "yaml", c.Type)
+	cc := configClient(t, srv, withNamespace("dev"))
+	got, err := cc.GetConfig(vo.ConfigParam{DataId: "db.properties", Group: "G"})
+	require.NoError(t, err)
+	require.Equal(t, "url=x", got)
+
+	write("too/deep/a/b", "x")
+	require.Error(t, srv.LoadSeedDir(dir))
+}
+
+func TestFailNextHTTP(t *testing.T) {
+	srv := newServer(t)
+	srv.FailNext("GET /nacos/v1/cs/configs", 1, 503)
+	r := do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=a&group=G", nil, nil)
+	require.Equal(t, 503, r.code)
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=a&group=G", nil, nil)
+	require.Equal(t, 404, r.code)
+}
+
+func TestFailNextGRPCSurfacesToSDK(t *testing.T) {
+	srv := newServer(t)
+	cc := configClient(t, srv)
+	srv.FailNext("ConfigPublishRequest", 1, 500)
+	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "f", Group: "G", Content: "x"})
+	require.Error(t, err)
+	require.False(t, ok)
+	ok, err = cc.PublishConfig(vo.ConfigParam{DataId: "f", Group: "G", Content: "x"})
+	require.NoError(t, err)
+	require.True(t, ok)
+}
