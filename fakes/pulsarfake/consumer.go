@@ -319,8 +319,8 @@ func (c *conn) handleGetLastMessageID(cmd *wire.CommandGetLastMessageId) bool {
 	t := cs.sub.t
 	t.mu.Lock()
 	resp := &wire.CommandGetLastMessageIdResponse{
-		LastMessageId:             t.lastMessageIDLocked(),
-		RequestId:                 proto.Uint64(cmd.GetRequestId()),
+		LastMessageId:              t.lastMessageIDLocked(),
+		RequestId:                  proto.Uint64(cmd.GetRequestId()),
 		ConsumerMarkDeletePosition: cs.sub.markDelete(),
 	}
 	t.mu.Unlock()

@@ -51,7 +51,7 @@ type topic struct {
 	timerAt int64 // ms of the scheduled delayed-delivery wake-up, 0 = none
 
 	msgsIn, bytesIn, msgsOut int64
-	lastPublish               time.Time
+	lastPublish              time.Time
 }
 
 func newTopic(s *Server, name topicName, ledger uint64) *topic {
