@@ -1,0 +1,167 @@
+package mqttclient_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/brokerkit/brokerkit/clients/mqttclient"
+	"github.com/brokerkit/brokerkit/fakes/mqttfake"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+const wait = 10 * time.Second
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), wait)
+	t.Cleanup(cancel)
+	return c
+}
+
+func fake(t *testing.T, opts ...mqttfake.Option) *mqttfake.Server {
+	t.Helper()
+	s, err := mqttfake.New(opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) }) // registered first: runs after the clients close
+	return s
+}
+
+func connect(t *testing.T, ep mqttclient.Endpoint) *mqttclient.Client {
+	t.Helper()
+	c, err := mqttclient.Connect(ctx(t), ep)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, c.Disconnect(context.Background())) })
+	return c
+}
+
+func recv(t *testing.T, ch <-chan mqttclient.Message) mqttclient.Message {
+	t.Helper()
+	select {
+	case m := <-ch:
+		return m
+	case <-time.After(wait):
+		t.Fatal("no message")
+		return mqttclient.Message{}
+	}
+}
+
+func TestPublishSubscribe(t *testing.T) {
+	s := fake(t)
+	c := connect(t, mqttclient.Endpoint{URLs: []string{s.URL()}, ClientID: "c1"})
+	require.Equal(t, "c1", c.ID())
+	msgs, err := c.SubscribeChan(ctx(t), "s/#", 2, 10)
+	require.NoError(t, err)
+	for qos := byte(0); qos <= 2; qos++ {
+		require.NoError(t, c.Publish(ctx(t), "s/x", []byte(fmt.Sprint(qos)), qos, false))
+		m := recv(t, msgs)
+		require.Equal(t, "s/x", m.Topic)
+		require.Equal(t, fmt.Sprint(qos), string(m.Payload))
+		require.Equal(t, qos, m.QoS)
+	}
+	require.NoError(t, c.PublishMessage(ctx(t), mqttclient.Message{Topic: "s/p", QoS: 1, Payload: []byte("p"),
+		ContentType: "text/plain", UserProperties: []mqttclient.UserProperty{{"k", "v"}}}))
+	m := recv(t, msgs)
+	require.Equal(t, "text/plain", m.ContentType)
+	require.Equal(t, []mqttclient.UserProperty{{"k", "v"}}, m.UserProperties)
+
+	require.NoError(t, c.Unsubscribe(ctx(t), "s/#"))
+	require.NoError(t, c.Publish(ctx(t), "s/x", []byte("after"), 1, false))
+	select {
+	case m := <-msgs:
+		t.Fatalf("message after unsubscribe: %q", m.Payload)
+	default:
+	}
+	require.NotNil(t, c.Raw())
+}
+
+func TestRetainedAndHandler(t *testing.T) {
+	s := fake(t)
+	require.NoError(t, s.Publish("cfg/a", []byte("seed"), true, 1))
+	c := connect(t, mqttclient.Endpoint{URLs: []string{s.Addr()}}) // bare host:port
+	got := make(chan mqttclient.Message, 1)
+	require.NoError(t, c.Subscribe(ctx(t), "cfg/+", 1, func(m mqttclient.Message) { got <- m }))
+	m := recv(t, got)
+	require.Equal(t, "seed", string(m.Payload))
+	require.True(t, m.Retain)
+}
+
+func TestResubscribeAfterDisconnect(t *testing.T) {
+	s := fake(t)
+	c := connect(t, mqttclient.Endpoint{URLs: []string{s.URL()}, ClientID: "resub"})
+	msgs, err := c.SubscribeChan(ctx(t), "r/#", 1, 10)
+	require.NoError(t, err)
+	require.Equal(t, 1, c.Connections())
+
+	require.Equal(t, 1, s.DisconnectAll()) // clean session: the broker forgets the subscription
+	require.NoError(t, c.WaitConnections(ctx(t), 2))
+	ci, ok := s.Client("resub")
+	require.True(t, ok)
+	require.Equal(t, []string{"r/#"}, ci.Subscriptions, "resubscribed")
+
+	require.NoError(t, s.Publish("r/1", []byte("after reconnect"), false, 1))
+	require.Equal(t, "after reconnect", string(recv(t, msgs).Payload))
+}
+
+func TestReconnectAfterRestartKeepsSession(t *testing.T) {
+	s := fake(t)
+	c := connect(t, mqttclient.Endpoint{URLs: []string{s.URL()}, ClientID: "durable", SessionExpiry: time.Hour})
+	msgs, err := c.SubscribeChan(ctx(t), "k/#", 1, 10)
+	require.NoError(t, err)
+	require.NoError(t, s.Restart())
+	require.NoError(t, c.WaitConnections(ctx(t), 2))
+	require.NoError(t, c.Publish(ctx(t), "k/1", []byte("kept"), 1, false))
+	require.Equal(t, "kept", string(recv(t, msgs).Payload))
+}
+
+func TestPublishWaitsForReconnect(t *testing.T) {
+	s := fake(t)
+	c := connect(t, mqttclient.Endpoint{URLs: []string{s.URL()}})
+	s.RejectConnect("", 3, 0x88) // the next reconnect attempts fail, then it recovers
+	s.DisconnectAll()
+	require.NoError(t, c.Publish(ctx(t), "w/1", []byte("x"), 1, false))
+	require.Len(t, s.Published("w/1"), 1)
+}
+
+func TestAuthAndReasonCodes(t *testing.T) {
+	s := fake(t, mqttfake.WithUser("u", "p", mqttfake.ACL{Filter: "ro/#", Read: true}, mqttfake.ACL{Filter: "rw/#", Read: true, Write: true}))
+	_, err := mqttclient.Connect(ctx(t), mqttclient.Endpoint{URLs: []string{s.URL()}, Username: "u", Password: "wrong"})
+	require.Error(t, err)
+	code, ok := mqttclient.ReasonCode(err)
+	require.True(t, ok)
+	require.Equal(t, byte(0x87), code)
+
+	c := connect(t, mqttclient.Endpoint{URLs: []string{s.URL()}, Username: "u", Password: "p"})
+	err = c.Publish(ctx(t), "ro/x", []byte("x"), 1, false)
+	code, ok = mqttclient.ReasonCode(err)
+	require.True(t, ok, "err = %v", err)
+	require.Equal(t, byte(0x87), code)
+	err = c.Subscribe(ctx(t), "other/#", 1, func(mqttclient.Message) {})
+	code, _ = mqttclient.ReasonCode(err)
+	require.Equal(t, byte(0x87), code)
+	require.NoError(t, c.Publish(ctx(t), "rw/x", []byte("x"), 1, false))
+}
+
+func TestTLSAndWebSocket(t *testing.T) {
+	s := fake(t, mqttfake.WithTLS(), mqttfake.WithWebSocket())
+	for _, u := range []string{s.TLSURL(), s.WSURL()} {
+		c := connect(t, mqttclient.Endpoint{URLs: []string{u}, TLS: s.ClientTLSConfig()})
+		msgs, err := c.SubscribeChan(ctx(t), "t", 1, 1)
+		require.NoError(t, err)
+		require.NoError(t, c.Publish(ctx(t), "t", []byte(u), 1, false))
+		require.Equal(t, u, string(recv(t, msgs).Payload))
+	}
+}
+
+func TestBadEndpoint(t *testing.T) {
+	_, err := mqttclient.Connect(ctx(t), mqttclient.Endpoint{})
+	require.Error(t, err)
+	_, err = mqttclient.Connect(ctx(t), mqttclient.Endpoint{URLs: []string{"http://x"}})
+	require.Error(t, err)
+}
