@@ -1,4 +1,5 @@
 package pulsarfake
 
-func (s *Server) load() error { return nil }
-func (s *Server) save() error { return nil }
+func (s *Server) load() error   { return nil }
+func (s *Server) save() error   { return nil }
+func (s *Server) reload() error { return nil }

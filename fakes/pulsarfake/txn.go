@@ -244,3 +244,15 @@ func (c *conn) handleEndTxn(cmd *wire.CommandEndTxn) bool {
 	c.sendTxnResponse(wire.BaseCommand_END_TXN_RESPONSE, cmd.GetRequestId(), id, err)
 	return true
 }
+
+func (tc *txnCoordinator) abortAll() {
+	tc.mu.Lock()
+	ids := make([]txnID, 0, len(tc.txns))
+	for id := range tc.txns {
+		ids = append(ids, id)
+	}
+	tc.mu.Unlock()
+	for _, id := range ids {
+		tc.end(id, false)
+	}
+}
