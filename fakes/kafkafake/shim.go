@@ -1,0 +1,361 @@
+package kafkafake
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/brokerkit/brokerkit/internal/fault"
+)
+
+// shimConfig is what every connection shim of one server shares.
+type shimConfig struct {
+	mechanisms []string // enabled SASL mechanisms; nil without SASL
+	maxFrame   int32
+	delays     *fault.Injector[int16]
+	logger     *slog.Logger
+}
+
+// conn sits between a client socket and kfake. On the way in it rejects
+// frames Kafka would reject (oversized, unknown API key, truncated header) by
+// closing the connection, applies injected latency, and bridges the
+// pre-KIP-152 SASL flow (SaslHandshake v0, then raw tokens) onto kfake's
+// SaslHandshake v1 + SaslAuthenticate. On the way out it advertises
+// SaslHandshake v0 in ApiVersions, which librdkafka < 2.11 requires.
+type conn struct {
+	net.Conn
+	shim   *shimConfig
+	r      *bufio.Reader
+	forget func(*conn)
+
+	rbuf []byte // a validated frame kfake has not read yet
+	roff int
+
+	mu       sync.Mutex
+	pending  map[int32]pendingResp // correlation ID -> response to rewrite
+	npending atomic.Int32
+	rawSASL  int // raw SASL tokens still expected from the client
+	rawCorr  int32
+	wbuf     []byte
+
+	closeOnce sync.Once
+}
+
+type pendingKind uint8
+
+const (
+	respAPIVersions pendingKind = iota + 1
+	respHandshake
+	respAuthenticate
+	respRawSASL
+)
+
+type pendingResp struct {
+	kind    pendingKind
+	version int16
+	mech    string
+}
+
+func newConn(nc net.Conn, shim *shimConfig, forget func(*conn)) *conn {
+	return &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), forget: forget, rawCorr: 1 << 30}
+}
+
+var errClosedByShim = errors.New("kafkafake: connection closed: invalid request")
+
+func (c *conn) Read(p []byte) (int, error) {
+	if c.roff == len(c.rbuf) {
+		if err := c.nextFrame(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, c.rbuf[c.roff:])
+	c.roff += n
+	return n, nil
+}
+
+// nextFrame reads and checks one client frame and leaves what kfake should
+// see in rbuf.
+func (c *conn) nextFrame() error {
+	var size [4]byte
+	if _, err := io.ReadFull(c.r, size[:]); err != nil {
+		return err
+	}
+	n := int32(binary.BigEndian.Uint32(size[:]))
+	if n < 0 || n > c.shim.maxFrame {
+		return c.reject("frame of %d bytes exceeds the %d byte limit", n, c.shim.maxFrame)
+	}
+	if cap(c.rbuf) < int(n)+4 || cap(c.rbuf) > 1<<20 && int(n) < 64<<10 {
+		c.rbuf = make([]byte, 4+n)
+	}
+	c.rbuf = c.rbuf[:4+n]
+	c.roff = 0
+	copy(c.rbuf, size[:])
+	if _, err := io.ReadFull(c.r, c.rbuf[4:]); err != nil {
+		return err
+	}
+
+	c.mu.Lock()
+	raw := c.rawSASL > 0
+	if raw {
+		c.rawSASL--
+	}
+	c.mu.Unlock()
+	if raw {
+		c.wrapRawToken()
+		return nil
+	}
+
+	body := c.rbuf[4:]
+	if len(body) < 10 { // key, version, correlation ID, client ID length
+		return c.reject("request header truncated (%d bytes)", len(body))
+	}
+	key := int16(binary.BigEndian.Uint16(body))
+	version := int16(binary.BigEndian.Uint16(body[2:]))
+	corr := int32(binary.BigEndian.Uint32(body[4:]))
+	req := kmsg.RequestForKey(key)
+	if req == nil {
+		return c.reject("unknown API key %d", key)
+	}
+	switch key {
+	case int16(kmsg.ApiVersions):
+		c.expect(corr, pendingResp{kind: respAPIVersions, version: version})
+	case int16(kmsg.SASLHandshake):
+		mech, ok := handshakeMechanism(body)
+		if !ok {
+			return c.reject("malformed SaslHandshake")
+		}
+		if version == 0 {
+			binary.BigEndian.PutUint16(body[2:], 1) // the v1 body is the same
+		}
+		c.expect(corr, pendingResp{kind: respHandshake, version: version, mech: mech})
+	case int16(kmsg.SASLAuthenticate):
+		c.expect(corr, pendingResp{kind: respAuthenticate, version: version})
+	}
+	if _, _, d := c.shim.delays.Check(kmsg.Key(key).Name()); d > 0 {
+		time.Sleep(d)
+	}
+	return nil
+}
+
+// wrapRawToken turns the raw SASL token in rbuf into a SaslAuthenticate v0
+// request, which is what kfake understands.
+func (c *conn) wrapRawToken() {
+	token := c.rbuf[4:]
+	c.mu.Lock()
+	c.rawCorr++
+	corr := c.rawCorr
+	c.mu.Unlock()
+	frame := make([]byte, 4, 4+10+4+len(token))
+	frame = binary.BigEndian.AppendUint16(frame, uint16(kmsg.SASLAuthenticate))
+	frame = binary.BigEndian.AppendUint16(frame, 0)
+	frame = binary.BigEndian.AppendUint32(frame, uint32(corr))
+	frame = binary.BigEndian.AppendUint16(frame, 0xffff) // null client ID
+	frame = binary.BigEndian.AppendUint32(frame, uint32(len(token)))
+	frame = append(frame, token...)
+	binary.BigEndian.PutUint32(frame, uint32(len(frame)-4))
+	c.expect(corr, pendingResp{kind: respRawSASL})
+	c.rbuf, c.roff = frame, 0
+}
+
+func (c *conn) expect(corr int32, p pendingResp) {
+	c.mu.Lock()
+	if c.pending == nil {
+		c.pending = map[int32]pendingResp{}
+	}
+	c.pending[corr] = p
+	c.npending.Store(int32(len(c.pending)))
+	c.mu.Unlock()
+}
+
+func (c *conn) reject(format string, args ...any) error {
+	c.shim.logger.Info("kafkafake: closing connection", "remote", c.RemoteAddr().String(), "reason", fmt.Sprintf(format, args...))
+	c.drop()
+	return errClosedByShim
+}
+
+// Write receives whole response frames from kfake.
+func (c *conn) Write(p []byte) (int, error) {
+	if c.npending.Load() == 0 && len(c.wbuf) == 0 {
+		return c.Conn.Write(p)
+	}
+	c.wbuf = append(c.wbuf, p...)
+	for len(c.wbuf) >= 8 {
+		n := int(binary.BigEndian.Uint32(c.wbuf)) + 4
+		if len(c.wbuf) < n {
+			break
+		}
+		frame := c.wbuf[:n]
+		out, err := c.rewrite(frame)
+		if err != nil {
+			c.Close()
+			return 0, err
+		}
+		if _, err := c.Conn.Write(out); err != nil {
+			return 0, err
+		}
+		c.wbuf = c.wbuf[n:]
+	}
+	if len(c.wbuf) == 0 {
+		c.wbuf = nil
+	}
+	return len(p), nil
+}
+
+func (c *conn) rewrite(frame []byte) ([]byte, error) {
+	corr := int32(binary.BigEndian.Uint32(frame[4:]))
+	c.mu.Lock()
+	p, ok := c.pending[corr]
+	if ok {
+		delete(c.pending, corr)
+		c.npending.Store(int32(len(c.pending)))
+	}
+	c.mu.Unlock()
+	if !ok {
+		return frame, nil
+	}
+	body := frame[8:]
+	switch p.kind {
+	case respAPIVersions:
+		return advertiseHandshakeV0(frame, p.version), nil
+	case respHandshake:
+		resp := kmsg.NewPtrSASLHandshakeResponse()
+		resp.Version = 1
+		if err := resp.ReadFrom(body); err != nil {
+			return frame, nil
+		}
+		if resp.ErrorCode == 0 && p.version == 0 {
+			c.mu.Lock()
+			c.rawSASL = rawTokens(p.mech)
+			c.mu.Unlock()
+		}
+		if len(resp.SupportedMechanisms) > 0 || len(c.shim.mechanisms) == 0 {
+			return frame, nil
+		}
+		// Kafka always lists its enabled mechanisms; kafka-python refuses a
+		// broker whose list lacks the mechanism it asked for.
+		resp.SupportedMechanisms = c.shim.mechanisms
+		out := resp.AppendTo(append([]byte(nil), frame[:8]...))
+		binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+		return out, nil
+	case respAuthenticate:
+		return frame, nil
+	case respRawSASL:
+		resp := kmsg.NewPtrSASLAuthenticateResponse()
+		resp.Version = 0
+		if err := resp.ReadFrom(body); err != nil || resp.ErrorCode != 0 {
+			// Kafka answers a failed raw-token authentication by closing
+			// the connection; there is no frame to carry the error.
+			return nil, errors.New("kafkafake: SASL authentication failed")
+		}
+		out := binary.BigEndian.AppendUint32(nil, uint32(len(resp.SASLAuthBytes)))
+		return append(out, resp.SASLAuthBytes...), nil
+	}
+	return frame, nil
+}
+
+// rawTokens is how many client tokens a mechanism exchanges.
+func rawTokens(mech string) int {
+	switch Mechanism(mech) {
+	case ScramSHA256, ScramSHA512:
+		return 2 // client-first, client-final
+	default:
+		return 1
+	}
+}
+
+func handshakeMechanism(body []byte) (string, bool) {
+	off := 8
+	cidLen := int16(binary.BigEndian.Uint16(body[off:]))
+	off += 2
+	if cidLen > 0 {
+		off += int(cidLen)
+	}
+	if len(body) < off+2 {
+		return "", false
+	}
+	n := int(int16(binary.BigEndian.Uint16(body[off:])))
+	off += 2
+	if n < 0 || len(body) < off+n {
+		return "", false
+	}
+	return string(body[off : off+n]), true
+}
+
+// advertiseHandshakeV0 lowers SaslHandshake's minimum version to 0 in an
+// ApiVersions response. ApiVersions responses always use header v0.
+func advertiseHandshakeV0(frame []byte, version int16) []byte {
+	resp := kmsg.NewPtrApiVersionsResponse()
+	resp.Version = version
+	if err := resp.ReadFrom(frame[8:]); err != nil {
+		return frame
+	}
+	changed := false
+	for i := range resp.ApiKeys {
+		if resp.ApiKeys[i].ApiKey == int16(kmsg.SASLHandshake) && resp.ApiKeys[i].MinVersion > 0 {
+			resp.ApiKeys[i].MinVersion = 0
+			changed = true
+		}
+	}
+	if !changed {
+		return frame
+	}
+	out := append([]byte(nil), frame[:8]...)
+	out = resp.AppendTo(out)
+	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+	return out
+}
+
+// Close is how kfake ends a connection. kfake drops a connection whose
+// SaslAuthenticate failed without answering; Kafka first answers with
+// SASL_AUTHENTICATION_FAILED, which is what clients report to the user, so
+// the shim sends that answer.
+func (c *conn) Close() error {
+	c.mu.Lock()
+	var failedAuth *pendingResp
+	var corr int32
+	for k, p := range c.pending {
+		if p.kind == respAuthenticate {
+			failedAuth, corr = &p, k
+		}
+	}
+	c.mu.Unlock()
+	if failedAuth != nil {
+		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+		c.Conn.Write(authFailedFrame(corr, failedAuth.version))
+	}
+	return c.drop()
+}
+
+// drop closes the socket without a word, as a network failure would.
+func (c *conn) drop() error {
+	var err error
+	c.closeOnce.Do(func() {
+		err = c.Conn.Close()
+		c.forget(c)
+	})
+	return err
+}
+
+func authFailedFrame(corr int32, version int16) []byte {
+	resp := kmsg.NewPtrSASLAuthenticateResponse()
+	resp.Version = version
+	resp.ErrorCode = 58 // SASL_AUTHENTICATION_FAILED
+	msg := "Authentication failed: Invalid username or password"
+	resp.ErrorMessage = &msg
+	out := binary.BigEndian.AppendUint32(make([]byte, 4), uint32(corr))
+	if resp.IsFlexible() {
+		out = append(out, 0)
+	}
+	out = resp.AppendTo(out)
+	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+	return out
+}
