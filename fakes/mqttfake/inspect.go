@@ -48,7 +48,25 @@ func messageFrom(clientID string, pk packets.Packet) Message {
 type recorder struct {
 	mu     sync.Mutex
 	limit  int
-	topics map[string][]Message
+	topics map[string]*topicLog
+}
+
+// topicLog is a sliding window: old entries are skipped by start and
+// compacted away once per limit additions, so add is amortised O(1).
+type topicLog struct {
+	msgs  []Message
+	start int
+}
+
+func (l *topicLog) add(m Message, limit int) {
+	l.msgs = append(l.msgs, m)
+	if len(l.msgs)-l.start > limit {
+		l.start++
+	}
+	if l.start >= limit {
+		l.msgs = append([]Message(nil), l.msgs[l.start:]...)
+		l.start = 0
+	}
 }
 
 func (r *recorder) add(clientID string, pk packets.Packet) {
@@ -59,13 +77,14 @@ func (r *recorder) add(clientID string, pk packets.Packet) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.topics == nil {
-		r.topics = map[string][]Message{}
+		r.topics = map[string]*topicLog{}
 	}
-	l := append(r.topics[m.Topic], m)
-	if len(l) > r.limit {
-		l = append(l[:0:0], l[len(l)-r.limit:]...)
+	l := r.topics[m.Topic]
+	if l == nil {
+		l = &topicLog{}
+		r.topics[m.Topic] = l
 	}
-	r.topics[m.Topic] = l
+	l.add(m, r.limit)
 }
 
 // Published returns the messages published to topic, oldest first (the last
@@ -73,7 +92,11 @@ func (r *recorder) add(clientID string, pk packets.Packet) {
 func (s *Server) Published(topic string) []Message {
 	s.rec.mu.Lock()
 	defer s.rec.mu.Unlock()
-	return append([]Message(nil), s.rec.topics[topic]...)
+	l := s.rec.topics[topic]
+	if l == nil {
+		return nil
+	}
+	return append([]Message(nil), l.msgs[l.start:]...)
 }
 
 // PublishedTopics lists the topics with recorded messages, sorted.

@@ -146,3 +146,15 @@ func TestInspectClientsAndStats(t *testing.T) {
 	s.ClearPublished()
 	require.Empty(t, s.PublishedTopics())
 }
+
+func TestPublishLogKeepsTheLastN(t *testing.T) {
+	s := newServer(t, WithPublishLog(3))
+	for i := range 10 {
+		require.NoError(t, s.Publish("log", []byte(fmt.Sprint(i)), false, 0))
+	}
+	var got []string
+	for _, m := range s.Published("log") {
+		got = append(got, string(m.Payload))
+	}
+	require.Equal(t, []string{"7", "8", "9"}, got)
+}
