@@ -1,0 +1,39 @@
+package nacosfake_test
+
+import (
+	"net/http"
+	"path/filepath"
+	"testing"
+
+	"github.com/nacos-group/nacos-sdk-go/v2/common/constant"
+	"github.com/nacos-group/nacos-sdk-go/v2/vo"
+	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/fakes/nacosfake"
+	"github.com/brokerkit/brokerkit/internal/tlsca"
+)
+
+func TestTLSWithSDKAndHTTP(t *testing.T) {
+	ca, err := tlsca.New()
+	require.NoError(t, err)
+	cfg, err := ca.ServerConfig("127.0.0.1", "localhost")
+	require.NoError(t, err)
+	srv := newServer(t, nacosfake.WithTLS(cfg))
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, ca.WriteCertPEM(caFile))
+
+	cc := configClient(t, srv, func(c *constant.ClientConfig) {
+		c.TLSCfg = constant.TLSConfig{Appointed: true, Enable: true, CaFile: caFile}
+	})
+	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "tls", Group: "G", Content: "secure"})
+	require.NoError(t, err)
+	require.True(t, ok)
+
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: ca.ClientConfig()}}
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Get(srv.URL() + "/v1/cs/configs?dataId=tls&group=G")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	require.Contains(t, srv.URL(), "https://")
+}
