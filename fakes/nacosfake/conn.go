@@ -120,3 +120,19 @@ func (s *Server) dropConnLocked(id string) {
 	}
 	s.gcServicesLocked()
 }
+
+// ResetConnections asks every gRPC client to reconnect by pushing
+// ConnectResetRequest, as a Nacos server does when rebalancing. It returns
+// how many connections were asked.
+func (s *Server) ResetConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.conns {
+		if c.isSetUp() {
+			c.pushAfter("ConnectResetRequest", mustJSON(map[string]any{"module": "internal", "serverIp": "", "serverPort": ""}), 0)
+			n++
+		}
+	}
+	return n
+}

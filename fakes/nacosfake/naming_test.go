@@ -149,3 +149,28 @@ func TestNamingBatchRegisterAndGroups(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"batch"}, list.Doms)
 }
+
+func TestNamingPersistentInstanceViaSDKUsesHTTP(t *testing.T) {
+	srv := newServer(t)
+	nc := namingClient(t, srv)
+	ok, err := nc.RegisterInstance(vo.RegisterInstanceParam{ServiceName: "pers", Ip: "10.0.0.7", Port: 7, Weight: 1,
+		Enable: true, Healthy: true, Ephemeral: false, Metadata: map[string]string{"k": "v"}})
+	require.NoError(t, err)
+	require.True(t, ok)
+	insts := srv.Instances("", "", "pers")
+	require.Len(t, insts, 1)
+	require.False(t, insts[0].Ephemeral)
+	require.Equal(t, map[string]string{"k": "v"}, insts[0].Metadata)
+	nc.CloseClient()
+	require.Len(t, srv.Instances("", "", "pers"), 1, "persistent instances outlive their client")
+}
+
+func TestNamingUnsubscribe(t *testing.T) {
+	srv := newServer(t)
+	nc := namingClient(t, srv)
+	p := &vo.SubscribeParam{ServiceName: "unsub", SubscribeCallback: func([]model.Instance, error) {}}
+	require.NoError(t, nc.Subscribe(p))
+	require.Eventually(t, func() bool { return len(srv.Subscribers()) == 1 }, waitFor, tick)
+	require.NoError(t, nc.Unsubscribe(p))
+	require.Eventually(t, func() bool { return len(srv.Subscribers()) == 0 }, waitFor, tick)
+}

@@ -189,3 +189,44 @@ func TestWireDropConnectionsRemovesOwnedState(t *testing.T) {
 	w3 := dialWire(t, s, true)
 	require.Equal(t, "HealthCheckResponse", w3.call("HealthCheckRequest", `{}`, nil).Type)
 }
+
+func TestWireNamingQueryListAndReset(t *testing.T) {
+	s := newTestServer(t)
+	for i, healthy := range []bool{true, false, true} {
+		require.NoError(t, s.RegisterInstance(Instance{Service: "q" + itoa(i%2), IP: "10.0.0." + itoa(i), Port: 80, Healthy: healthy, Enabled: true, Ephemeral: true}))
+	}
+	require.NoError(t, s.RegisterInstance(Instance{Service: "q0", IP: "10.0.0.9", Port: 80, Healthy: true, Enabled: false, Ephemeral: true}))
+	w := dialWire(t, s, true)
+	r := w.call("ServiceQueryRequest", `{"namespace":"public","serviceName":"q0","groupName":"DEFAULT_GROUP","cluster":"","healthyOnly":true}`, nil)
+	require.Equal(t, "QueryServiceResponse", r.Type)
+	info := fields(t, r)["serviceInfo"].(map[string]any)
+	require.Len(t, info["hosts"], 2) // 10.0.0.0 and 10.0.0.2; the disabled one is never returned
+	require.Equal(t, "q0", info["name"])
+
+	r = w.call("ServiceListRequest", `{"namespace":"public","groupName":"DEFAULT_GROUP","pageNo":2,"pageSize":1}`, nil)
+	m := fields(t, r)
+	require.Equal(t, 2.0, m["count"])
+	require.Equal(t, []any{"q1"}, m["serviceNames"])
+	r = w.call("ServiceListRequest", `{"pageNo":0,"pageSize":0}`, nil)
+	require.Equal(t, []any{}, fields(t, r)["serviceNames"])
+
+	// lastRefTime strictly increases, or the SDK drops the update.
+	a := w.call("SubscribeServiceRequest", `{"serviceName":"q0","subscribe":true,"clusters":""}`, nil)
+	b := w.call("SubscribeServiceRequest", `{"serviceName":"q0","subscribe":true,"clusters":""}`, nil)
+	ra := fields(t, a)["serviceInfo"].(map[string]any)["lastRefTime"].(float64)
+	rb := fields(t, b)["serviceInfo"].(map[string]any)["lastRefTime"].(float64)
+	require.Greater(t, rb, ra)
+	require.Len(t, s.Subscribers(), 1)
+
+	require.Equal(t, 1, s.ResetConnections())
+	for {
+		var push payload
+		require.NoError(t, w.stream.RecvMsg(&push))
+		if push.Type == "ConnectResetRequest" {
+			break
+		}
+		require.Equal(t, "NotifySubscriberRequest", push.Type)
+	}
+	w.call("SubscribeServiceRequest", `{"serviceName":"q0","subscribe":false}`, nil)
+	require.Empty(t, s.Subscribers())
+}
