@@ -1,0 +1,161 @@
+package pulsarfake_test
+
+import (
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/apache/pulsar-client-go/pulsar"
+	"github.com/apache/pulsar-client-go/pulsaradmin"
+	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/rest"
+	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
+	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
+	"github.com/stretchr/testify/require"
+)
+
+func newAdmin(t *testing.T, srv *pulsarfake.Server) pulsaradmin.Client {
+	adm, err := pulsaradmin.NewClient(&pulsaradmin.Config{WebServiceURL: srv.AdminURL()})
+	require.NoError(t, err)
+	return adm
+}
+
+func adminCode(err error) int {
+	if e, ok := err.(rest.Error); ok {
+		return e.Code
+	}
+	return 0
+}
+
+func TestAdminTenantsNamespacesTopics(t *testing.T) {
+	srv := newServer(t)
+	adm := newAdmin(t, srv)
+
+	clusters, err := adm.Clusters().List()
+	require.NoError(t, err)
+	require.Equal(t, []string{"standalone"}, clusters)
+
+	require.NoError(t, adm.Tenants().Create(utils.TenantData{Name: "acme", AllowedClusters: []string{"standalone"}}))
+	require.Equal(t, 409, adminCode(adm.Tenants().Create(utils.TenantData{Name: "acme"})))
+	tenants, err := adm.Tenants().List()
+	require.NoError(t, err)
+	require.Contains(t, tenants, "acme")
+
+	require.NoError(t, adm.Namespaces().CreateNamespace("acme/orders"))
+	nss, err := adm.Namespaces().GetNamespaces("acme")
+	require.NoError(t, err)
+	require.Equal(t, []string{"acme/orders"}, nss)
+	require.Equal(t, 404, adminCode(adm.Namespaces().CreateNamespace("nobody/x")))
+
+	parted, _ := utils.GetTopicName("persistent://acme/orders/parted")
+	plain, _ := utils.GetTopicName("persistent://acme/orders/plain")
+	require.NoError(t, adm.Topics().Create(*parted, 3))
+	require.NoError(t, adm.Topics().Create(*plain, 0))
+	require.Equal(t, 409, adminCode(adm.Topics().Create(*plain, 0)))
+	meta, err := adm.Topics().GetMetadata(*parted)
+	require.NoError(t, err)
+	require.Equal(t, 3, meta.Partitions)
+	require.NoError(t, adm.Topics().Update(*parted, 4))
+
+	partitioned, nonPartitioned, err := adm.Topics().List(*mustNS(t, "acme/orders"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"persistent://acme/orders/parted"}, partitioned)
+	sort.Strings(nonPartitioned)
+	require.Contains(t, nonPartitioned, "persistent://acme/orders/plain")
+	require.Contains(t, nonPartitioned, "persistent://acme/orders/parted-partition-3")
+
+	topics, err := adm.Namespaces().GetTopics("acme/orders")
+	require.NoError(t, err)
+	require.Len(t, topics, 5)
+
+	// The binary protocol sees the partitions.
+	cl := newClient(t, srv)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: "persistent://acme/orders/parted"})
+	require.NoError(t, err)
+	parts, err := cl.TopicPartitions("persistent://acme/orders/parted")
+	require.NoError(t, err)
+	require.Len(t, parts, 4)
+
+	require.Equal(t, 412, adminCode(adm.Topics().Delete(*parted, false, false)), "active producer")
+	p.Close()
+	require.NoError(t, adm.Topics().Delete(*parted, false, false))
+	require.NoError(t, adm.Topics().Delete(*plain, true, true))
+	require.Equal(t, 404, adminCode(adm.Topics().Delete(*plain, true, true)))
+	require.NoError(t, adm.Namespaces().DeleteNamespace("acme/orders"))
+	require.NoError(t, adm.Tenants().Delete("acme"))
+}
+
+func mustNS(t *testing.T, s string) *utils.NameSpaceName {
+	ns, err := utils.GetNamespaceName(s)
+	require.NoError(t, err)
+	return ns
+}
+
+func TestAdminSubscriptionsAndStats(t *testing.T) {
+	srv := newServer(t)
+	adm := newAdmin(t, srv)
+	topic := uniqueTopic(t)
+	tn, _ := utils.GetTopicName(topic)
+	require.NoError(t, srv.Seed(topic, "a", "b", "c"))
+
+	require.NoError(t, adm.Subscriptions().Create(*tn, "from-start", utils.Earliest))
+	require.NoError(t, adm.Subscriptions().Create(*tn, "from-end", utils.Latest))
+	require.Equal(t, 409, adminCode(adm.Subscriptions().Create(*tn, "from-end", utils.Latest)))
+	subs, err := adm.Subscriptions().List(*tn)
+	require.NoError(t, err)
+	require.Equal(t, []string{"from-end", "from-start"}, subs)
+	require.EqualValues(t, 3, srv.Backlog(topic, "from-start"))
+	require.EqualValues(t, 0, srv.Backlog(topic, "from-end"))
+
+	stats, err := adm.Topics().GetStats(*tn)
+	require.NoError(t, err)
+	require.EqualValues(t, 3, stats.MsgCounterIn)
+	require.EqualValues(t, 3, stats.Subscriptions["from-start"].MsgBacklog)
+
+	cl := newClient(t, srv)
+	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "from-start"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "b", "c"}, strs(receive(t, cons, 3, true)))
+	cons.Close()
+	require.Eventually(t, func() bool { return srv.Backlog(topic, "from-start") == 0 }, 5*time.Second, 10*time.Millisecond)
+
+	// Reset the cursor back in time: everything is unacknowledged again.
+	require.NoError(t, adm.Subscriptions().ResetCursorToTimestamp(*tn, "from-start", 0))
+	require.EqualValues(t, 3, srv.Backlog(topic, "from-start"))
+	msgs, err := srv.Messages(topic)
+	require.NoError(t, err)
+	require.NoError(t, adm.Subscriptions().ResetCursorToMessageID(*tn, "from-start",
+		utils.MessageID{LedgerID: int64(msgs[2].ID.LedgerID), EntryID: int64(msgs[2].ID.EntryID), PartitionIndex: -1}))
+	require.EqualValues(t, 1, srv.Backlog(topic, "from-start"))
+
+	require.NoError(t, adm.Subscriptions().Delete(*tn, "from-end"))
+	require.Equal(t, 404, adminCode(adm.Subscriptions().Delete(*tn, "from-end")))
+}
+
+func TestAdminSchemaAndLookup(t *testing.T) {
+	srv := newServer(t)
+	adm := newAdmin(t, srv)
+	topic := uniqueTopic(t)
+	def := `{"type":"record","name":"User","fields":[{"name":"id","type":"int"}]}`
+	require.NoError(t, adm.Schemas().CreateSchemaByPayload(topic, utils.PostSchemaPayload{SchemaType: "AVRO", Schema: def}))
+	info, err := adm.Schemas().GetSchemaInfo(topic)
+	require.NoError(t, err)
+	require.Equal(t, "AVRO", info.Type)
+	require.JSONEq(t, def, string(info.Schema))
+
+	tn, _ := utils.GetTopicName(topic)
+	ld, err := adm.Topics().Lookup(*tn)
+	require.NoError(t, err)
+	require.Equal(t, srv.ServiceURL(), ld.BrokerURL)
+}
+
+func TestAdminRequiresTokenWhenAuthEnabled(t *testing.T) {
+	srv := newServer(t, pulsarfake.WithTokens("admin-token"))
+	bad, err := pulsaradmin.NewClient(&pulsaradmin.Config{WebServiceURL: srv.AdminURL()})
+	require.NoError(t, err)
+	_, err = bad.Tenants().List()
+	require.Equal(t, 401, adminCode(err))
+	good, err := pulsaradmin.NewClient(&pulsaradmin.Config{WebServiceURL: srv.AdminURL(), Token: "admin-token"})
+	require.NoError(t, err)
+	_, err = good.Tenants().List()
+	require.NoError(t, err)
+}

@@ -1,0 +1,90 @@
+package pulsarfake_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"testing"
+	"time"
+
+	"github.com/apache/pulsar-client-go/pulsar"
+	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stretchr/testify/require"
+)
+
+func signHS(t *testing.T, key []byte, claims jwt.MapClaims) string {
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(key)
+	require.NoError(t, err)
+	return s
+}
+
+func tryProduce(t *testing.T, srv *pulsarfake.Server, auth pulsar.Authentication) error {
+	t.Helper()
+	cl := newClient(t, srv, func(o *pulsar.ClientOptions) {
+		o.Authentication = auth
+		o.OperationTimeout = 1500 * time.Millisecond
+	})
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: uniqueTopic(t)})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	_, err = p.Send(ctxT(t), &pulsar.ProducerMessage{Payload: []byte("x")})
+	return err
+}
+
+func TestTokenAuthStaticList(t *testing.T) {
+	srv := newServer(t, pulsarfake.WithTokens("good-token"))
+	require.NoError(t, tryProduce(t, srv, pulsar.NewAuthenticationToken("good-token")))
+	err := tryProduce(t, srv, pulsar.NewAuthenticationToken("bad-token"))
+	require.Error(t, err)
+	t.Logf("wrong token: %v", err)
+	err = tryProduce(t, srv, nil)
+	require.Error(t, err)
+	t.Logf("no token: %v", err)
+}
+
+func TestTokenAuthJWT(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	t.Run("HS256", func(t *testing.T) {
+		srv := newServer(t, pulsarfake.WithJWTSecret(secret))
+		require.NoError(t, tryProduce(t, srv, pulsar.NewAuthenticationToken(signHS(t, secret, jwt.MapClaims{"sub": "token-principal"}))))
+		require.Error(t, tryProduce(t, srv, pulsar.NewAuthenticationToken(signHS(t, []byte("another-secret-another-secret!!"), jwt.MapClaims{"sub": "x"}))))
+		expired := signHS(t, secret, jwt.MapClaims{"sub": "x", "exp": time.Now().Add(-time.Minute).Unix()})
+		require.Error(t, tryProduce(t, srv, pulsar.NewAuthenticationToken(expired)))
+	})
+	t.Run("RS256", func(t *testing.T) {
+		srv := newServer(t, pulsarfake.WithJWTPublicKey(&rsaKey.PublicKey))
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"sub": "svc", "exp": time.Now().Add(time.Hour).Unix()}).SignedString(rsaKey)
+		require.NoError(t, err)
+		require.NoError(t, tryProduce(t, srv, pulsar.NewAuthenticationToken(tok)))
+		// An HS256 token cannot pass when only a public key is configured.
+		require.Error(t, tryProduce(t, srv, pulsar.NewAuthenticationToken(signHS(t, secret, jwt.MapClaims{"sub": "x"}))))
+	})
+}
+
+func TestAuthRefreshChallenge(t *testing.T) {
+	srv := newServer(t, pulsarfake.WithTokens("t1", "t2"))
+	tokens := make(chan string, 10)
+	tokens <- "t1"
+	current := "t1"
+	cl := newClient(t, srv, func(o *pulsar.ClientOptions) {
+		o.Authentication = pulsar.NewAuthenticationTokenFromSupplier(func() (string, error) {
+			select {
+			case current = <-tokens:
+			default:
+			}
+			return current, nil
+		})
+	})
+	topic := uniqueTopic(t)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	require.NoError(t, err)
+	defer p.Close()
+	tokens <- "t2"
+	srv.ChallengeAuth()
+	produce(t, p, payloads(1, "after-refresh")...)
+	require.Equal(t, 1, srv.ConnectionCount())
+}
