@@ -72,7 +72,7 @@ func TestMaxPacketSize(t *testing.T) {
 		return append(append([]byte{0x30}, varint(len(body))...), body...)
 	}
 
-	// v5: DISCONNECT 0x95 after the CONNACK.
+	// v5: DISCONNECT 0x95 after the CONNACK (Mosquitto sends the same bytes).
 	c := raw(t, s.Addr(), connectPacket("MQTT", 5, 2, "big5")...)
 	buf := make([]byte, 64)
 	n, err := c.Read(buf)
@@ -91,9 +91,9 @@ func TestMaxPacketSize(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, readAll(t, c))
 
-	// A CONNECT that is itself too large: CONNACK 0x95 in v5.
+	// A CONNECT that is itself too large is just closed, as by Mosquitto.
 	c = raw(t, s.Addr(), connectPacket("MQTT", 5, 2, strings.Repeat("i", 200))...)
-	require.Equal(t, []byte{0x20, 0x03, 0x00, 0x95, 0x00}, readAll(t, c))
+	require.Empty(t, readAll(t, c))
 
 	// Packets under the limit still flow, and the good client was untouched.
 	ok.sub(t, "small", 1)

@@ -52,19 +52,16 @@ func (c *mqttConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// refuse tells a v5 client why it is being dropped: CONNACK 0x95 if the
-// CONNECT itself was too large, otherwise DISCONNECT 0x95. Malformed lengths
-// and v3 clients just see the connection close, as the spec asks.
+// refuse tells a v5 client why it is being dropped with DISCONNECT 0x95,
+// byte for byte what Mosquitto 2.0.11 sends. An oversized CONNECT, a
+// malformed length and v3 clients just see the connection close, as with
+// Mosquitto.
 func (c *mqttConn) refuse(err error) {
 	c.readErr = err
-	if err != errPacketTooLarge || c.level != 5 {
+	if err != errPacketTooLarge || c.level != 5 || c.fr.packets == 0 {
 		return
 	}
-	pk := []byte{0xe0, 0x01, 0x95} // DISCONNECT, Packet too large
-	if c.fr.packets == 0 {
-		pk = []byte{0x20, 0x03, 0x00, 0x95, 0x00} // CONNACK, no properties
-	}
-	_, _ = c.Write(pk)
+	_, _ = c.Write([]byte{0xe0, 0x01, 0x95}) // DISCONNECT, Packet too large
 }
 
 func (c *mqttConn) Write(p []byte) (int, error) {
