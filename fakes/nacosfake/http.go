@@ -47,7 +47,10 @@ func (s *Server) httpHandler() http.Handler {
 		byPath[rt.path][rt.method] = rt
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.httpWG.Add(1)
+		if !s.enterHTTP() {
+			http.Error(w, "server is stopping", http.StatusServiceUnavailable)
+			return
+		}
 		defer s.httpWG.Done()
 		methods, ok := byPath[strings.TrimSuffix(r.URL.Path, "/")]
 		if !ok {
@@ -74,6 +77,9 @@ func (s *Server) httpHandler() http.Handler {
 			}
 		}
 		if fail {
+			if code < 100 || code > 599 {
+				code = http.StatusInternalServerError
+			}
 			http.Error(w, "nacosfake: injected fault", code)
 			return
 		}
@@ -95,6 +101,20 @@ func (s *Server) httpHandler() http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		rt.fn(s, w, r, q)
 	})
+}
+
+// enterHTTP registers a live handler unless the listeners are stopping, so
+// stop can wait for every handler without racing new ones.
+func (s *Server) enterHTTP() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-s.stopping:
+		return false
+	default:
+		s.httpWG.Add(1)
+		return true
+	}
 }
 
 // httpParams merges the query string and an urlencoded body, as Spring does

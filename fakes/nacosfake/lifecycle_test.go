@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/nacos-group/nacos-sdk-go/v2/vo"
 	"github.com/stretchr/testify/require"
@@ -47,9 +48,18 @@ func TestAuthWithSDKAndHTTP(t *testing.T) {
 	r = do(t, "POST", srv.URL()+"/v1/auth/users/login", url.Values{"username": {"nacos"}, "password": {"secret"}}, nil)
 	require.Equal(t, 200, r.code)
 	require.Contains(t, r.body, `"tokenTtl":18000`)
-	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=auth&group=G&accessToken="+srv.Token(), nil, nil)
+	tok := srv.Token()
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=auth&group=G&accessToken="+tok, nil, nil)
 	require.Equal(t, 200, r.code)
 	require.Equal(t, "x", r.body)
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=auth&group=G", nil, map[string]string{"Authorization": "Bearer " + tok})
+	require.Equal(t, 200, r.code)
+
+	// Tokens expire on the server clock.
+	srv.Advance(18001 * time.Second)
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=auth&group=G&accessToken="+tok, nil, nil)
+	require.Equal(t, 403, r.code)
+	require.Equal(t, "token expired!\n", r.body)
 }
 
 func TestAuthWrongPasswordSDKCallsFail(t *testing.T) {

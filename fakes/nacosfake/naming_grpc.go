@@ -168,7 +168,7 @@ func handleSubscribe(s *Server, c *conn, p *payload) (map[string]any, *rpcErr) {
 		svc.subs[c.id] = r.Clusters
 	} else if svc := s.services[k]; svc != nil {
 		delete(svc.subs, c.id)
-		s.gcServicesLocked()
+		s.gcServiceLocked(svc)
 	}
 	return map[string]any{"serviceInfo": s.serviceInfoForLocked(k, k.name, r.Clusters, false)}, nil
 }

@@ -78,6 +78,12 @@ func (s *Server) gcServicesLocked() {
 	}
 }
 
+func (s *Server) gcServiceLocked(svc *service) {
+	if len(svc.owners) == 0 && len(svc.subs) == 0 {
+		delete(s.services, svc.key)
+	}
+}
+
 // prepInstance validates and fills defaults like Nacos' checkInstanceIsLegal.
 func prepInstance(k svcKey, in *Instance) *rpcErr {
 	if k.name == "" {
@@ -132,7 +138,7 @@ func (s *Server) setOwnerLocked(k svcKey, owner string, insts []*Instance) *rpcE
 	if len(old) > 0 && !old[0].Ephemeral || len(insts) > 0 && !insts[0].Ephemeral {
 		s.persistLocked()
 	}
-	s.gcServicesLocked()
+	s.gcServiceLocked(svc)
 	return nil
 }
 

@@ -114,7 +114,9 @@ func (s *Server) start(hl, gl net.Listener) {
 // stop closes the listeners and every connection, dropping the state owned
 // by connections (ephemeral instances, subscriptions, listeners).
 func (s *Server) stop() {
-	close(s.stopping)
+	s.mu.Lock()
+	close(s.stopping) // under mu: no HTTP handler joins httpWG after this
+	s.mu.Unlock()
 	_ = s.httpSrv.Close()
 	s.grpcSrv.Stop()
 	s.serveWG.Wait()
