@@ -174,3 +174,18 @@ func TestNamingUnsubscribe(t *testing.T) {
 	require.NoError(t, nc.Unsubscribe(p))
 	require.Eventually(t, func() bool { return len(srv.Subscribers()) == 0 }, waitFor, tick)
 }
+
+func TestNamingNamespaceIsolation(t *testing.T) {
+	srv := newServer(t)
+	dev, pub := namingClient(t, srv, withNamespace("dev")), namingClient(t, srv)
+	register(t, dev, vo.RegisterInstanceParam{ServiceName: "iso", Ip: "10.0.0.1", Port: 1})
+	register(t, pub, vo.RegisterInstanceParam{ServiceName: "iso", Ip: "10.0.0.2", Port: 2})
+	got, err := dev.SelectAllInstances(vo.SelectAllInstancesParam{ServiceName: "iso"})
+	require.NoError(t, err)
+	require.Equal(t, []int{1}, ports(got))
+	got, err = pub.SelectAllInstances(vo.SelectAllInstancesParam{ServiceName: "iso"})
+	require.NoError(t, err)
+	require.Equal(t, []int{2}, ports(got))
+	require.Len(t, srv.Instances("dev", "", "iso"), 1)
+	require.Len(t, srv.Instances("public", "", "iso"), 1)
+}

@@ -13,6 +13,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/brokerkit/brokerkit/internal/fault"
 )
@@ -94,6 +95,9 @@ func (s *Server) start(hl, gl net.Listener) {
 		grpc.MaxRecvMsgSize(s.opts.maxContent + 1<<20),
 		grpc.MaxSendMsgSize(s.opts.maxContent + 1<<20),
 		grpc.WaitForHandlers(true),
+		// SDKs ping every 60 s; grpc-go's default 5 min minimum would
+		// answer with GOAWAY too_many_pings on long-lived idle sessions.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	}
 	if s.opts.tls != nil {
 		gopts = append(gopts, grpc.Creds(credentials.NewTLS(s.opts.tls)))
