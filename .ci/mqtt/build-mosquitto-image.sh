@@ -74,7 +74,9 @@ allow_anonymous true
 persistence false
 max_queued_messages 1000000
 max_inflight_messages 0
-log_dest stdout
+# stderr, not stdout: stdout is block-buffered without a TTY, so "docker
+# logs" (and log-based readiness waits) would see nothing for a long time.
+log_dest stderr
 CONF
 $SUDO chroot "$root" chown -R mosquitto:mosquitto /mosquitto/data /mosquitto/log
 
