@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/eclipse/paho.golang/paho"
+	pahov3 "github.com/eclipse/paho.mqtt.golang"
 	"github.com/stretchr/testify/require"
 )
 
@@ -67,4 +68,26 @@ func TestACL(t *testing.T) {
 	require.Equal(t, "cmd/reboot", dev.next(t).Topic)
 	dev.pub(t, "echo/1", "e", 1, false)
 	require.Equal(t, "echo/1", dev.next(t).Topic)
+
+	require.Equal(t, "cmd/reboot", admin.next(t).Topic) // admin's own, via "#"
+	require.Equal(t, "echo/1", admin.next(t).Topic)
+
+	// 3.1.1: a denied QoS 1 publish is acknowledged (rc 0) and dropped, as
+	// Mosquitto 2.0.11 does; the connection stays up.
+	opts := pahov3.NewClientOptions().AddBroker(s.URL()).SetClientID("dev3").
+		SetUsername("dev").SetPassword("pw").SetProtocolVersion(4)
+	v3 := pahov3.NewClient(opts)
+	tok := v3.Connect()
+	require.True(t, tok.WaitTimeout(wait))
+	require.NoError(t, tok.Error())
+	defer v3.Disconnect(100)
+	tok = v3.Publish("cmd/reboot", 1, false, "denied")
+	require.True(t, tok.WaitTimeout(wait))
+	require.NoError(t, tok.Error())
+	tok = v3.Publish("telemetry/t3", 1, false, "allowed")
+	require.True(t, tok.WaitTimeout(wait))
+	require.NoError(t, tok.Error())
+	require.Equal(t, "telemetry/t3", admin.next(t).Topic, "denied message never arrived, connection kept")
+	require.True(t, v3.IsConnected())
+	require.True(t, s.Published("cmd/reboot")[len(s.Published("cmd/reboot"))-1].Dropped)
 }

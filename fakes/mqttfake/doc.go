@@ -25,7 +25,8 @@
 //
 // Known differences from Mosquitto 2.0.11 are listed in the brokerkit MQTT
 // note: mochi closes the socket right after a server DISCONNECT, echoes user
-// properties in PUBACK, refuses SUBSCRIBE to a filter the ACL denies with
-// 0x87 (Mosquitto's acl_file only filters delivery), and disconnects a v3
-// client whose QoS>0 publish the ACL denies.
+// properties in PUBACK, and refuses SUBSCRIBE to a filter the ACL denies
+// with 0x87 (Mosquitto 2.0.11's acl_file grants it and only filters
+// delivery). A publish the ACL denies gets PUBACK 0x87 in v5 and is
+// acknowledged and dropped in 3.1.1, as with Mosquitto.
 package mqttfake

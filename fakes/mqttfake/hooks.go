@@ -112,7 +112,12 @@ func v3ConnackCode(code byte) byte {
 // OnConnectAuthenticate accepts: OnConnect already decided.
 func (h *fakeHook) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
 
+// OnACLCheck lets a 3.1.1 client's denied publish through to OnPublish:
+// mochi would disconnect the client, Mosquitto acknowledges and drops it.
 func (h *fakeHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	if write && cl.Properties.ProtocolVersion < 5 {
+		return true
+	}
 	return h.s.cfg.allowed(cl, topic, write)
 }
 
@@ -132,6 +137,9 @@ func (h *fakeHook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Pa
 func (h *fakeHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	if cl.Net.Inline {
 		return pk, nil
+	}
+	if cl.Properties.ProtocolVersion < 5 && !h.s.cfg.allowed(cl, pk.TopicName, true) {
+		return pk, packets.CodeSuccessIgnore // see OnACLCheck
 	}
 	code, fail, delay := h.s.faults.Check(opPublish, pk.TopicName)
 	d, drop := h.s.delivery.check(pk.TopicName)

@@ -29,7 +29,7 @@ type listener struct {
 	closeOnce sync.Once
 }
 
-func newListener(id, proto string, ln net.Listener, g *gate, prepare func(net.Conn) (net.Conn, bool)) *listener {
+func newListener(id, proto string, ln net.Listener, g *gate, log *slog.Logger, prepare func(net.Conn) (net.Conn, bool)) *listener {
 	l := &listener{id: id, proto: proto, ln: ln, gate: g, prepare: prepare, done: make(chan struct{})}
 	if proto == "ws" {
 		up := &websocket.Upgrader{
@@ -39,7 +39,7 @@ func newListener(id, proto string, ln net.Listener, g *gate, prepare func(net.Co
 		l.ws = &http.Server{
 			Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { l.serveWS(up, w, r) }),
 			ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog:          nil,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug), // quiet unless asked
 		}
 	}
 	return l

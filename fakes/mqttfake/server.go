@@ -136,7 +136,7 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 		if sp.proto == "tls" {
 			ln = tls.NewListener(ln, s.serverTLS)
 		}
-		l := newListener(sp.id, sp.proto, ln, g.gate, s.prepare)
+		l := newListener(sp.id, sp.proto, ln, g.gate, s.log, s.prepare)
 		if err := m.AddListener(l); err != nil {
 			_ = ln.Close()
 			s.abort(g)
