@@ -17,7 +17,7 @@ type rpcErr struct {
 
 type rpcHandler struct {
 	respType string
-	internal bool // no auth, no setup required
+	module   string // internal (no auth), config or naming (signature flavour)
 	fn       func(s *Server, c *conn, p *payload) (map[string]any, *rpcErr)
 }
 
@@ -27,18 +27,18 @@ var rpcHandlers map[string]rpcHandler
 
 func init() {
 	rpcHandlers = map[string]rpcHandler{
-		"ServerCheckRequest":        {"ServerCheckResponse", true, handleServerCheck},
-		"HealthCheckRequest":        {"HealthCheckResponse", true, handleHealthCheck},
-		"ConfigQueryRequest":        {"ConfigQueryResponse", false, handleConfigQuery},
-		"ConfigPublishRequest":      {"ConfigPublishResponse", false, handleConfigPublish},
-		"ConfigRemoveRequest":       {"ConfigRemoveResponse", false, handleConfigRemove},
-		"ConfigBatchListenRequest":  {"ConfigChangeBatchListenResponse", false, handleConfigBatchListen},
-		"InstanceRequest":           {"InstanceResponse", false, handleInstance},
-		"PersistentInstanceRequest": {"InstanceResponse", false, handlePersistentInstance},
-		"BatchInstanceRequest":      {"BatchInstanceResponse", false, handleBatchInstance},
-		"ServiceQueryRequest":       {"QueryServiceResponse", false, handleServiceQuery},
-		"SubscribeServiceRequest":   {"SubscribeServiceResponse", false, handleSubscribe},
-		"ServiceListRequest":        {"ServiceListResponse", false, handleServiceList},
+		"ServerCheckRequest":        {"ServerCheckResponse", "internal", handleServerCheck},
+		"HealthCheckRequest":        {"HealthCheckResponse", "internal", handleHealthCheck},
+		"ConfigQueryRequest":        {"ConfigQueryResponse", "config", handleConfigQuery},
+		"ConfigPublishRequest":      {"ConfigPublishResponse", "config", handleConfigPublish},
+		"ConfigRemoveRequest":       {"ConfigRemoveResponse", "config", handleConfigRemove},
+		"ConfigBatchListenRequest":  {"ConfigChangeBatchListenResponse", "config", handleConfigBatchListen},
+		"InstanceRequest":           {"InstanceResponse", "naming", handleInstance},
+		"PersistentInstanceRequest": {"InstanceResponse", "naming", handlePersistentInstance},
+		"BatchInstanceRequest":      {"BatchInstanceResponse", "naming", handleBatchInstance},
+		"ServiceQueryRequest":       {"QueryServiceResponse", "naming", handleServiceQuery},
+		"SubscribeServiceRequest":   {"SubscribeServiceResponse", "naming", handleSubscribe},
+		"ServiceListRequest":        {"ServiceListResponse", "naming", handleServiceList},
 	}
 }
 
@@ -93,8 +93,11 @@ func (s *Server) handleRequest(ctx context.Context, p *payload) *payload {
 	if fail {
 		return typedResponse(h.respType, reqID, nil, &rpcErr{code: code, msg: "nacosfake: injected fault"})
 	}
-	if !h.internal {
+	if h.module != "internal" {
 		if err := s.checkToken(p.Headers["accessToken"]); err != "" {
+			return typedResponse(h.respType, reqID, nil, &rpcErr{code: codeNoRight, msg: err})
+		}
+		if err := s.checkSignature(h.module, p); err != "" {
 			return typedResponse(h.respType, reqID, nil, &rpcErr{code: codeNoRight, msg: err})
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nacos-group/nacos-sdk-go/v2/common/constant"
 	"github.com/nacos-group/nacos-sdk-go/v2/vo"
 	"github.com/stretchr/testify/require"
 
@@ -151,4 +152,29 @@ func TestFailNextGRPCSurfacesToSDK(t *testing.T) {
 	ok, err = cc.PublishConfig(vo.ConfigParam{DataId: "f", Group: "G", Content: "x"})
 	require.NoError(t, err)
 	require.True(t, ok)
+}
+
+func TestAccessKeySignatures(t *testing.T) {
+	srv := newServer(t, nacosfake.WithAccessKey("ak1", "sk1"))
+	withAK := func(ak, sk string) clientOpt {
+		return func(c *constant.ClientConfig) { c.AccessKey, c.SecretKey = ak, sk }
+	}
+	good := configClient(t, srv, withAK("ak1", "sk1"))
+	ok, err := good.PublishConfig(vo.ConfigParam{DataId: "signed", Group: "G", Content: "x"})
+	require.NoError(t, err)
+	require.True(t, ok)
+	got, err := good.GetConfig(vo.ConfigParam{DataId: "signed", Group: "G"})
+	require.NoError(t, err)
+	require.Equal(t, "x", got)
+	nc := namingClient(t, srv, withAK("ak1", "sk1"))
+	register(t, nc, vo.RegisterInstanceParam{ServiceName: "signed", Ip: "10.0.0.1", Port: 1})
+
+	bad := configClient(t, srv, withAK("ak1", "wrong"))
+	ok, err = bad.PublishConfig(vo.ConfigParam{DataId: "signed", Group: "G", Content: "evil"})
+	require.Error(t, err)
+	require.False(t, ok)
+	badNaming := namingClient(t, srv, withAK("ak1", "wrong"))
+	ok, _ = badNaming.RegisterInstance(vo.RegisterInstanceParam{ServiceName: "evil", Ip: "10.0.0.2", Port: 1, Weight: 1, Enable: true, Healthy: true, Ephemeral: true})
+	require.False(t, ok)
+	require.Empty(t, srv.Instances("", "", "evil"))
 }

@@ -14,6 +14,7 @@ type options struct {
 	logger             *slog.Logger
 	tls                *tls.Config
 	username, password string
+	accessKey, secret  string
 	tokenTTL           time.Duration
 	dataDir            string
 	now                func() time.Time
@@ -81,3 +82,10 @@ func WithHealthCheckInterval(d time.Duration) Option {
 
 // WithMaxContentSize sets the config content limit (Nacos: 10 MiB).
 func WithMaxContentSize(n int) Option { return func(o *options) { o.maxContent = n } }
+
+// WithAccessKey requires Alibaba-Cloud-style ak/sk signatures on gRPC config
+// and naming requests (Spas-AccessKey/Timestamp/Spas-Signature headers for
+// config, ak/data/signature for naming: base64 HMAC-SHA1 with the secret).
+func WithAccessKey(accessKey, secretKey string) Option {
+	return func(o *options) { o.accessKey, o.secret = accessKey, secretKey }
+}
