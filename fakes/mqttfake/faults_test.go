@@ -33,6 +33,10 @@ func TestRejectConnect(t *testing.T) {
 	mustV5(t, s.Addr(), "other")
 	s.ResetFaults()
 	mustV5(t, s.Addr(), "banned")
+
+	s.DelayConnect(10 * time.Millisecond) // slower, still accepted
+	mustV5(t, s.Addr(), "slow")
+	s.DelayConnect(0)
 }
 
 func TestFailPublish(t *testing.T) {

@@ -172,3 +172,29 @@ func TestTopicAliasFromClient(t *testing.T) {
 	require.Equal(t, "alias/long/topic", sub.next(t).Topic)
 	require.Len(t, s.Published("alias/long/topic"), 2)
 }
+
+func TestMQTT31Client(t *testing.T) {
+	s := newServer(t)
+	opts := pahov3.NewClientOptions().AddBroker(s.URL()).SetClientID("v31").SetProtocolVersion(3)
+	c := pahov3.NewClient(opts)
+	tok := c.Connect()
+	require.True(t, tok.WaitTimeout(wait))
+	require.NoError(t, tok.Error())
+	defer c.Disconnect(100)
+	got := make(chan string, 1)
+	tok = c.Subscribe("old/#", 2, func(_ pahov3.Client, m pahov3.Message) { got <- string(m.Payload()) })
+	require.True(t, tok.WaitTimeout(wait))
+	require.NoError(t, tok.Error())
+	tok = c.Publish("old/1", 2, false, "mqisdp")
+	require.True(t, tok.WaitTimeout(wait))
+	require.NoError(t, tok.Error())
+	select {
+	case p := <-got:
+		require.Equal(t, "mqisdp", p)
+	case <-time.After(wait):
+		t.Fatal("no message")
+	}
+	ci, ok := s.Client("v31")
+	require.True(t, ok)
+	require.Equal(t, byte(3), ci.ProtocolVersion)
+}
