@@ -9,6 +9,8 @@ import (
 
 	"github.com/nacos-group/nacos-sdk-go/v2/vo"
 	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/fakes/nacosfake"
 )
 
 func TestConfigMissingIsEmptyNotError(t *testing.T) {
@@ -137,4 +139,16 @@ func TestConfigWatchSeesUpdateAndDelete(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { v, n := last(); return v == "" && n == 3 }, waitFor, tick)
 	require.NotEmpty(t, srv.Listeners())
+}
+
+func TestConfigOversizedContentRejected(t *testing.T) {
+	srv := newServer(t, nacosfake.WithMaxContentSize(1024))
+	cc := configClient(t, srv)
+	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "big", Group: "G", Content: strings.Repeat("x", 1025)})
+	require.Error(t, err)
+	require.False(t, ok)
+	require.Contains(t, err.Error(), "over 1024")
+	ok, err = cc.PublishConfig(vo.ConfigParam{DataId: "big", Group: "G", Content: strings.Repeat("x", 1024)})
+	require.NoError(t, err)
+	require.True(t, ok)
 }

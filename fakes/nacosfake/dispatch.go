@@ -102,6 +102,7 @@ func (s *Server) handleRequest(ctx context.Context, p *payload) *payload {
 		}
 	}
 	fields, rerr := h.fn(s, c, p)
+	s.log.Debug("grpc request", "type", p.Type, "conn", c.id, "failed", rerr != nil)
 	if rerr != nil && rerr.asError {
 		return errorResponse(reqID, rerr.code, rerr.msg)
 	}

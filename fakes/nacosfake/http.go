@@ -25,6 +25,7 @@ var httpRoutes = []httpRoute{
 	{"POST", "/nacos/v1/ns/instance", false, httpRegisterInstance},
 	{"DELETE", "/nacos/v1/ns/instance", false, httpDeregisterInstance},
 	{"PUT", "/nacos/v1/ns/instance", false, httpUpdateInstance},
+	{"PATCH", "/nacos/v1/ns/instance", false, httpPatchInstance},
 	{"GET", "/nacos/v1/ns/instance", false, httpGetInstance},
 	{"GET", "/nacos/v1/ns/instance/list", false, httpListInstances},
 	{"PUT", "/nacos/v1/ns/instance/beat", false, httpBeat},

@@ -269,3 +269,43 @@ func httpServiceList(s *Server, w http.ResponseWriter, _ *http.Request, q url.Va
 	s.mu.Unlock()
 	writeJSON(w, map[string]any{"count": count, "doms": names})
 }
+
+// httpPatchInstance changes only the given fields of an existing instance.
+func httpPatchInstance(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
+	k, _ := httpSvcKey(q)
+	port, _ := strconv.Atoi(q.Get("port"))
+	cluster := q.Get("cluster")
+	if cluster == "" {
+		cluster = q.Get("clusterName")
+	}
+	md, err := parseMetadata(q.Get("metadata"))
+	if err != nil {
+		writeText(w, http.StatusBadRequest, "instance format invalid: metadata "+err.Error())
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	svc := s.services[k]
+	if svc != nil {
+		for _, in := range svc.instances() {
+			if in.IP != q.Get("ip") || in.Port != port || (cluster != "" && cluster != in.Cluster) {
+				continue
+			}
+			if md != nil {
+				in.Metadata = md
+			}
+			if v, err := strconv.ParseFloat(q.Get("weight"), 64); err == nil {
+				in.Weight = v
+			}
+			in.Healthy = boolParam(q, in.Healthy, "healthy")
+			in.Enabled = boolParam(q, in.Enabled, "enabled", "enable")
+			s.serviceChangedLocked(svc)
+			if !in.Ephemeral {
+				s.persistLocked()
+			}
+			writeText(w, 200, "ok")
+			return
+		}
+	}
+	writeText(w, http.StatusNotFound, "no matched ip found!")
+}

@@ -205,3 +205,24 @@ func TestHTTPInstanceGetUpdateAndPersistent(t *testing.T) {
 	r = do(t, "GET", srv.URL()+"/v1/ns/nothing", nil, nil)
 	require.Equal(t, 404, r.code)
 }
+
+func TestHTTPPatchAndReset(t *testing.T) {
+	srv := newServer(t)
+	require.NoError(t, srv.RegisterInstance(nacosfake.Instance{Service: "patch", IP: "10.0.0.1", Port: 1, Weight: 1, Healthy: true, Enabled: true, Ephemeral: true}))
+	r := do(t, "PATCH", srv.URL()+"/v1/ns/instance", url.Values{"serviceName": {"patch"}, "ip": {"10.0.0.1"}, "port": {"1"}, "weight": {"9"}, "enabled": {"false"}}, nil)
+	require.Equal(t, "ok", r.body)
+	in := srv.Instances("", "", "patch")[0]
+	require.Equal(t, 9.0, in.Weight)
+	require.False(t, in.Enabled)
+	require.True(t, in.Healthy)
+	r = do(t, "PATCH", srv.URL()+"/v1/ns/instance", url.Values{"serviceName": {"patch"}, "ip": {"10.9.9.9"}, "port": {"1"}}, nil)
+	require.Equal(t, 404, r.code)
+
+	srv.SetConfig("", "G", "k", "v")
+	srv.FailNext("GET /nacos/v1/cs/configs", -1, 500)
+	srv.Reset()
+	require.Empty(t, srv.Configs())
+	require.Empty(t, srv.Services())
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=k&group=G", nil, nil)
+	require.Equal(t, 404, r.code)
+}

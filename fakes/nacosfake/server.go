@@ -345,3 +345,23 @@ func (s *Server) DropConnections() int {
 	s.mu.Unlock()
 	return ln.dropAll()
 }
+
+// Reset forgets every config and instance (notifying listeners and
+// subscribers) and removes all fault rules, for reusing one server across
+// tests. Connections, subscriptions and listeners stay.
+func (s *Server) Reset() {
+	s.faults.Reset()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.configs {
+		s.removeLocked(k)
+	}
+	for _, svc := range s.services {
+		if len(svc.owners) > 0 {
+			svc.owners = map[string][]*Instance{}
+			s.serviceChangedLocked(svc)
+		}
+	}
+	s.gcServicesLocked()
+	s.persistLocked()
+}

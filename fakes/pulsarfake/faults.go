@@ -61,6 +61,14 @@ func (s *Server) UnloadTopic(topic string) error {
 // With a data directory the state goes through a save and a load, so what
 // is not persisted is lost exactly as after a process restart.
 func (s *Server) Restart() error {
+	s.mu.Lock()
+	s.paused = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.paused = false
+		s.mu.Unlock()
+	}()
 	s.DropConnections()
 	for _, t := range s.allTopics() {
 		t.mu.Lock()

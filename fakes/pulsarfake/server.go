@@ -49,6 +49,7 @@ type Server struct {
 
 	mu          sync.Mutex
 	closed      bool
+	paused      bool // Restart in progress: new connections are refused
 	conns       map[*conn]struct{}
 	topics      map[string]*topic // partition-level full name
 	partitioned map[string]int    // base full name -> partitions
@@ -211,6 +212,11 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			s.mu.Unlock()
 			nc.Close()
 			return
+		}
+		if s.paused {
+			s.mu.Unlock()
+			nc.Close()
+			continue
 		}
 		s.conns[c] = struct{}{}
 		s.wg.Add(2)
