@@ -1,0 +1,175 @@
+package pulsarfake_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/apache/pulsar-client-go/pulsar"
+	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFailNextProducerAndSubscribe(t *testing.T) {
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	srv.FailNext(pulsarfake.CmdProducer, 1, pulsarfake.ProducerBlockedQuotaExceededError)
+	_, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	require.ErrorContains(t, err, "ProducerBlockedQuotaExceededError")
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	require.NoError(t, err)
+	defer p.Close()
+
+	srv.FailNextFor(pulsarfake.CmdSubscribe, "other-topic", 1, pulsarfake.ServiceNotReady)
+	srv.FailNextFor(pulsarfake.CmdSubscribe, topic, 1, pulsarfake.AuthorizationError)
+	_, err = cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s"})
+	require.ErrorContains(t, err, "AuthorizationError")
+	srv.ResetFaults()
+}
+
+func TestFailNextSendIsRetriedByClient(t *testing.T) {
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
+	require.NoError(t, err)
+	defer p.Close()
+	// A SEND_ERROR other than NotAllowed/TopicTerminated makes the client
+	// reconnect and resend: the message still arrives, once.
+	srv.FailNext(pulsarfake.CmdSend, 1, pulsarfake.PersistenceError)
+	produce(t, p, payloads(1, "m")...)
+	msgs, err := srv.Messages(topic)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+}
+
+func TestDelay(t *testing.T) {
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: uniqueTopic(t), DisableBatching: true})
+	require.NoError(t, err)
+	defer p.Close()
+	srv.Delay(pulsarfake.CmdSend, 150*time.Millisecond)
+	start := time.Now()
+	produce(t, p, payloads(1, "slow")...)
+	require.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond)
+	srv.Delay(pulsarfake.CmdSend, 0)
+}
+
+func TestDropConnectionsRedelivers(t *testing.T) {
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", Type: pulsar.Shared})
+	require.NoError(t, err)
+	defer cons.Close()
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
+	require.NoError(t, err)
+	defer p.Close()
+	produce(t, p, payloads(2, "a")...)
+	receive(t, cons, 2, false)
+	srv.DropConnections()
+	// The client drops its queue on reconnect; the broker redelivers.
+	got := receive(t, cons, 2, true)
+	require.ElementsMatch(t, []string{"a-0", "a-1"}, strs(got))
+	produce(t, p, payloads(1, "b")...)
+	require.Equal(t, []string{"b-0"}, strs(receive(t, cons, 1, true)))
+}
+
+func TestUnloadTopicClientsReconnect(t *testing.T) {
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s"})
+	require.NoError(t, err)
+	defer cons.Close()
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
+	require.NoError(t, err)
+	defer p.Close()
+	produce(t, p, payloads(1, "before")...)
+	require.Equal(t, []string{"before-0"}, strs(receive(t, cons, 1, true)))
+	require.NoError(t, srv.UnloadTopic(topic))
+	produce(t, p, payloads(1, "after")...)
+	require.Equal(t, []string{"after-0"}, strs(receive(t, cons, 1, true)))
+	require.Eventually(t, func() bool { return len(srv.Producers(topic)) == 1 && len(srv.Consumers(topic)) == 1 },
+		5*time.Second, 10*time.Millisecond)
+}
+
+func TestRestartKeepsData(t *testing.T) {
+	for _, withDir := range []bool{false, true} {
+		t.Run(map[bool]string{false: "memory", true: "datadir"}[withDir], func(t *testing.T) {
+			var opts []pulsarfake.Option
+			if withDir {
+				opts = append(opts, pulsarfake.WithDataDir(t.TempDir()))
+			}
+			srv := newServer(t, opts...)
+			cl := newClient(t, srv)
+			topic := uniqueTopic(t)
+			cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s"})
+			require.NoError(t, err)
+			defer cons.Close()
+			p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
+			require.NoError(t, err)
+			defer p.Close()
+			produce(t, p, payloads(3, "m")...)
+			got := receive(t, cons, 3, false)
+			require.NoError(t, cons.Ack(got[0]))
+			cons.Close() // flush the ack
+			require.NoError(t, srv.Restart())
+			cons, err = cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s"})
+			require.NoError(t, err)
+			require.Equal(t, []string{"m-1", "m-2"}, strs(receive(t, cons, 2, true)))
+			produce(t, p, payloads(1, "post")...)
+			require.Equal(t, []string{"post-0"}, strs(receive(t, cons, 1, true)))
+		})
+	}
+}
+
+func TestDataDirSurvivesNewServer(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.NoError(t, err)
+	require.NoError(t, srv.CreateTopic("kept", 2))
+	require.NoError(t, srv.Seed("plain", "one", "two"))
+	cl := newClient(t, srv)
+	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: "plain", SubscriptionName: "s",
+		SubscriptionInitialPosition: pulsar.SubscriptionPositionEarliest})
+	require.NoError(t, err)
+	receive(t, cons, 1, true)
+	cons.Close()
+	cl.Close()
+	require.NoError(t, srv.Close())
+
+	srv2 := newServer(t, pulsarfake.WithDataDir(dir))
+	require.Contains(t, srv2.Topics(), "persistent://public/default/kept")
+	msgs, err := srv2.Messages("plain")
+	require.NoError(t, err)
+	require.Len(t, msgs, 2)
+	require.EqualValues(t, 1, srv2.Backlog("plain", "s"))
+	cl2 := newClient(t, srv2)
+	cons2, err := cl2.Subscribe(pulsar.ConsumerOptions{Topic: "plain", SubscriptionName: "s"})
+	require.NoError(t, err)
+	defer cons2.Close()
+	require.Equal(t, []string{"two"}, strs(receive(t, cons2, 1, true)))
+}
+
+func TestRetentionLimit(t *testing.T) {
+	srv := newServer(t, pulsarfake.WithRetention(3, 0))
+	topic := uniqueTopic(t)
+	require.NoError(t, srv.Seed(topic, "1", "2", "3", "4", "5"))
+	msgs, err := srv.Messages(topic)
+	require.NoError(t, err)
+	require.Len(t, msgs, 3)
+	require.Equal(t, "3", string(msgs[0].Payload))
+	cl := newClient(t, srv)
+	r, err := cl.CreateReader(pulsar.ReaderOptions{Topic: topic, StartMessageID: pulsar.EarliestMessageID()})
+	require.NoError(t, err)
+	defer r.Close()
+	var got []string
+	for r.HasNext() {
+		m, err := r.Next(ctxT(t))
+		require.NoError(t, err)
+		got = append(got, string(m.Payload()))
+	}
+	require.Equal(t, []string{"3", "4", "5"}, got)
+}
