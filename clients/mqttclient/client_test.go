@@ -126,6 +126,9 @@ func TestPublishWaitsForReconnect(t *testing.T) {
 	s.RejectConnect("", 3, 0x88) // the next reconnect attempts fail, then it recovers
 	s.DisconnectAll()
 	require.NoError(t, c.Publish(ctx(t), "w/1", []byte("x"), 1, false))
+	// mochi acks before it records; a second publish on the same connection
+	// is only read once the first is fully handled.
+	require.NoError(t, c.Publish(ctx(t), "w/2", []byte("y"), 1, false))
 	require.Len(t, s.Published("w/1"), 1)
 }
 

@@ -46,7 +46,8 @@ func (s *Server) ResetFaults() {
 
 // DisconnectAll drops every connected client (v5 clients first get
 // DISCONNECT 0x98, administrative action) and reports how many there were.
-// Persistent sessions survive, as after a network failure.
+// As after a network failure, persistent sessions survive and wills are
+// published.
 func (s *Server) DisconnectAll() int {
 	g, err := s.current()
 	if err != nil {
@@ -55,7 +56,7 @@ func (s *Server) DisconnectAll() int {
 	n := 0
 	for _, cl := range g.m.Clients.GetAll() {
 		if !cl.Net.Inline && !cl.Closed() {
-			disconnect(g.m, cl, packets.ErrAdministrativeAction)
+			disconnect(cl, packets.ErrAdministrativeAction)
 			n++
 		}
 	}
@@ -72,7 +73,7 @@ func (s *Server) DisconnectClient(clientID string) error {
 	if !ok || cl.Net.Inline || cl.Closed() {
 		return fmt.Errorf("mqttfake: client %q is not connected", clientID)
 	}
-	disconnect(g.m, cl, packets.ErrAdministrativeAction)
+	disconnect(cl, packets.ErrAdministrativeAction)
 	return nil
 }
 

@@ -69,6 +69,7 @@ func TestDropAndDelayDeliveries(t *testing.T) {
 	c.pub(t, "d/3", "kept", 1, false)
 	require.Equal(t, "kept", string(c.next(t).Payload))
 	c.none(t)
+	c.sync(t)
 	require.Empty(t, s.Retained(), "a dropped message is not retained")
 	require.True(t, s.Published("d/1")[0].Dropped)
 	require.False(t, s.Published("d/3")[0].Dropped)

@@ -22,11 +22,12 @@ func TestPubSubAllQoS(t *testing.T) {
 		require.Equal(t, fmt.Sprint("q", qos), string(m.Payload))
 		require.Equal(t, qos, m.QoS)
 	}
+	pub.sync(t)
 	got := s.Published("a/b")
 	require.Len(t, got, 3)
 	require.Equal(t, "pub", got[2].ClientID)
 	require.Equal(t, byte(2), got[2].QoS)
-	require.Equal(t, []string{"a/b"}, s.PublishedTopics())
+	require.Equal(t, []string{"a/b", "mqttfake-test/sync"}, s.PublishedTopics())
 }
 
 func TestV311ClientAndRetained(t *testing.T) {
@@ -170,6 +171,7 @@ func TestTopicAliasFromClient(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "alias/long/topic", sub.next(t).Topic)
 	require.Equal(t, "alias/long/topic", sub.next(t).Topic)
+	pub.sync(t)
 	require.Len(t, s.Published("alias/long/topic"), 2)
 }
 

@@ -193,7 +193,7 @@ func (s *Server) stop(g *generation) *snapshot {
 	}
 	for _, cl := range g.m.Clients.GetAll() {
 		if !cl.Net.Inline && !cl.Closed() {
-			disconnect(g.m, cl, packets.ErrServerShuttingDown)
+			disconnect(cl, packets.ErrServerShuttingDown)
 		}
 	}
 	g.gate.close()
@@ -205,12 +205,20 @@ func (s *Server) stop(g *generation) *snapshot {
 
 // disconnect ends a client's connection: v5 clients get a DISCONNECT with
 // code first; 3.1.1 has no server DISCONNECT, so those just see the close.
-func disconnect(m *mqtt.Server, cl *mqtt.Client, code packets.Code) {
+// It closes the socket rather than calling mochi's DisconnectClient or Stop:
+// those mark the client closed first, and mochi's read loop then sometimes
+// ends without error and silently discards the will, which [MQTT-3.1.2-8]
+// requires here (the client did not send DISCONNECT).
+func disconnect(cl *mqtt.Client, code packets.Code) {
 	if cl.Properties.ProtocolVersion == 5 {
-		_ = m.DisconnectClient(cl, code)
-		return
+		_ = cl.WritePacket(packets.Packet{
+			FixedHeader: packets.FixedHeader{Type: packets.Disconnect},
+			ReasonCode:  code.Code,
+		})
 	}
-	cl.Stop(code)
+	if c := cl.Net.Conn; c != nil {
+		_ = c.Close()
+	}
 }
 
 // Close disconnects every client, stops the broker and, with WithDataDir,
