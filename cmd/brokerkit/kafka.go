@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/brokerkit/brokerkit/fakes/kafkafake"
+)
+
+func init() { register(&kafkaBackend{}) }
+
+type kafkaBackend struct {
+	port       int
+	advertised string
+	autoCreate bool
+	partitions int
+}
+
+func (*kafkaBackend) name() string { return "kafka" }
+
+func (k *kafkaBackend) flags(fs *flag.FlagSet) {
+	fs.IntVar(&k.port, "kafka-port", 9092, "Kafka port")
+	fs.StringVar(&k.advertised, "kafka-advertised-host", "", "host Kafka tells clients to dial (default: --host)")
+	fs.BoolVar(&k.autoCreate, "kafka-auto-create", true, "create unknown topics on first use, like auto.create.topics.enable")
+	fs.IntVar(&k.partitions, "kafka-partitions", 1, "partitions of auto-created topics")
+}
+
+func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
+	opts := []kafkafake.Option{kafkafake.WithHost(c.host), kafkafake.WithPorts(k.port)}
+	if k.advertised != "" {
+		opts = append(opts, kafkafake.WithAdvertisedHost(k.advertised))
+	}
+	if k.autoCreate {
+		opts = append(opts, kafkafake.WithAutoCreateTopics(int32(k.partitions)))
+	}
+	dir, err := c.dir("kafka")
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		opts = append(opts, kafkafake.WithDataDir(dir))
+	}
+	var notes []string
+	for _, u := range c.users {
+		// One name:password works with every mechanism a client may pick.
+		for _, m := range []kafkafake.Mechanism{kafkafake.Plain, kafkafake.ScramSHA256, kafkafake.ScramSHA512} {
+			opts = append(opts, kafkafake.WithSASL(kafkafake.User{Mechanism: m, Name: u.name, Password: u.password}))
+		}
+	}
+	if len(c.users) > 0 {
+		notes = append(notes, fmt.Sprintf("SASL required (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) for %s", userNames(c.users)))
+	}
+	if c.tls != nil {
+		cfg, err := c.tls.ServerConfig(c.host, k.advertised)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, kafkafake.WithTLSConfig(cfg))
+		notes = append(notes, "TLS on the broker port")
+	}
+	if dir != "" {
+		notes = append(notes, "data kept in "+dir)
+	}
+	srv, err := kafkafake.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]string{"BROKERKIT_KAFKA_ADDR": strings.Join(srv.Brokers(), ",")}
+	if len(c.users) > 0 {
+		env["BROKERKIT_KAFKA_SASL"] = "SCRAM-SHA-256:" + c.users[0].name + ":" + c.users[0].password
+	}
+	return &running{
+		Name:  "kafka",
+		Addrs: map[string]string{"bootstrap": srv.Addr()},
+		Env:   env,
+		Notes: notes,
+		close: srv.Close,
+	}, nil
+}
+
+func userNames(us []user) string {
+	names := make([]string, len(us))
+	for i, u := range us {
+		names[i] = u.name
+	}
+	return strings.Join(names, ", ")
+}

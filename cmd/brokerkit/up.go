@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/brokerkit/brokerkit/internal/tlsca"
+)
+
+// backend is one fake the CLI can run. Each lives in its own file and
+// registers its flags; up starts the selected ones in order.
+type backend interface {
+	name() string
+	flags(fs *flag.FlagSet)
+	start(ctx context.Context, c *common) (*running, error)
+}
+
+// backends lists every backend in start order.
+var backends []backend
+
+func register(b backend) { backends = append(backends, b) }
+
+// common holds the settings every backend shares.
+type common struct {
+	host    string
+	dataDir string // "" keeps nothing; else each backend uses dataDir/<name>
+	users   []user
+	tls     *tlsca.CA
+	caFile  string
+}
+
+type user struct{ name, password string }
+
+// dir returns the backend's data directory, created, or "".
+func (c *common) dir(backend string) (string, error) {
+	if c.dataDir == "" {
+		return "", nil
+	}
+	d := filepath.Join(c.dataDir, backend)
+	return d, os.MkdirAll(d, 0o755)
+}
+
+// running is a started fake: what to tell the user, and how to stop it.
+type running struct {
+	Name  string            `json:"name"`
+	Addrs map[string]string `json:"addresses"`      // role -> address or URL
+	Env   map[string]string `json:"env"`            // BROKERKIT_* for external mode
+	Notes []string          `json:"notes,omitempty"` // auth, TLS, persistence
+	close func() error
+}
+
+type userList []user
+
+func (u *userList) String() string { return fmt.Sprint(*u) }
+func (u *userList) Set(v string) error {
+	name, pw, ok := strings.Cut(v, ":")
+	if !ok || name == "" {
+		return errors.New("want name:password")
+	}
+	*u = append(*u, user{name, pw})
+	return nil
+}
+
+func up(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("brokerkit up", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		c       common
+		only    string
+		users   userList
+		useTLS  bool
+		asJSON  bool
+		choices []string
+	)
+	for _, b := range backends {
+		choices = append(choices, b.name())
+	}
+	fs.StringVar(&only, "only", strings.Join(choices, ","), "comma-separated backends to run")
+	fs.StringVar(&c.host, "host", "127.0.0.1", "address to bind (0.0.0.0 to serve containers or other hosts)")
+	fs.StringVar(&c.dataDir, "data-dir", "", "keep data here across restarts (default: nothing is kept)")
+	fs.Var(&users, "user", "require auth and accept this name:password (repeatable)")
+	fs.BoolVar(&useTLS, "tls", false, "serve TLS with a generated CA (its file is printed)")
+	fs.BoolVar(&asJSON, "json", false, "print connection details as JSON")
+	for _, b := range backends {
+		b.flags(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	c.users = users
+	selected, err := selectBackends(only)
+	if err != nil {
+		fmt.Fprintln(stderr, "brokerkit:", err)
+		return 2
+	}
+	if useTLS {
+		if err := setupTLS(&c); err != nil {
+			fmt.Fprintln(stderr, "brokerkit:", err)
+			return 1
+		}
+	}
+
+	var started []*running
+	defer func() {
+		for i := len(started) - 1; i >= 0; i-- {
+			if err := started[i].close(); err != nil {
+				fmt.Fprintf(stderr, "brokerkit: stop %s: %v\n", started[i].Name, err)
+			}
+		}
+	}()
+	for _, b := range selected {
+		r, err := b.start(ctx, &c)
+		if err != nil {
+			fmt.Fprintf(stderr, "brokerkit: start %s: %v\n", b.name(), err)
+			return 1
+		}
+		started = append(started, r)
+	}
+	if asJSON {
+		printJSON(stdout, started, &c)
+	} else {
+		printText(stdout, started, &c)
+	}
+	<-ctx.Done()
+	if !asJSON {
+		fmt.Fprintln(stdout, "\nbrokerkit: stopping")
+	}
+	return 0
+}
+
+func selectBackends(only string) ([]backend, error) {
+	want := map[string]bool{}
+	for _, n := range strings.Split(only, ",") {
+		if n = strings.TrimSpace(strings.ToLower(n)); n != "" {
+			want[n] = true
+		}
+	}
+	var out []backend
+	for _, b := range backends {
+		if want[b.name()] {
+			out = append(out, b)
+			delete(want, b.name())
+		}
+	}
+	if len(want) > 0 {
+		var unknown []string
+		for n := range want {
+			unknown = append(unknown, n)
+		}
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("unknown backend %s in --only", strings.Join(unknown, ", "))
+	}
+	if len(out) == 0 {
+		return nil, errors.New("--only selects no backend")
+	}
+	return out, nil
+}
+
+func setupTLS(c *common) error {
+	ca, err := tlsca.New()
+	if err != nil {
+		return err
+	}
+	dir := c.dataDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "brokerkit-tls-*"); err != nil {
+			return err
+		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	c.tls, c.caFile = ca, filepath.Join(dir, "ca.pem")
+	return ca.WriteCertPEM(c.caFile)
+}
+
+func printText(w io.Writer, rs []*running, c *common) {
+	fmt.Fprintln(w, "brokerkit up: fakes running; Ctrl-C stops them")
+	fmt.Fprintln(w)
+	for _, r := range rs {
+		roles := make([]string, 0, len(r.Addrs))
+		for role := range r.Addrs {
+			roles = append(roles, role)
+		}
+		sort.Strings(roles)
+		for i, role := range roles {
+			name := ""
+			if i == 0 {
+				name = r.Name
+			}
+			fmt.Fprintf(w, "  %-7s %-10s %s\n", name, role, r.Addrs[role])
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintf(w, "  %-7s %-10s %s\n", "", "", n)
+		}
+	}
+	if c.caFile != "" {
+		fmt.Fprintf(w, "\n  TLS CA certificate: %s\n", c.caFile)
+	}
+	fmt.Fprintln(w, "\nPoint brokerkit tests at these fakes (external mode):")
+	for _, line := range exportLines(rs) {
+		fmt.Fprintln(w, "  "+line)
+	}
+}
+
+func exportLines(rs []*running) []string {
+	lines := []string{"export BROKERKIT_MODE=external"}
+	for _, r := range rs {
+		keys := make([]string, 0, len(r.Env))
+		for k := range r.Env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			lines = append(lines, fmt.Sprintf("export %s=%s", k, shellQuote(r.Env[k])))
+		}
+	}
+	return lines
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:,=@", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func printJSON(w io.Writer, rs []*running, c *common) {
+	out := struct {
+		Backends []*running `json:"backends"`
+		CAFile   string     `json:"ca_file,omitempty"`
+		Exports  []string   `json:"exports"`
+	}{rs, c.caFile, exportLines(rs)}
+	enc := json.NewEncoder(w)
+	enc.Encode(out)
+}
