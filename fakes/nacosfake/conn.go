@@ -17,7 +17,7 @@ type conn struct {
 	setup     chan struct{} // closed by ConnectionSetupRequest
 	setupOnce sync.Once
 	pushes    chan pushItem
-	done      chan struct{}
+	done      chan struct{} // closed when the connection is dropped
 	doneOnce  sync.Once
 	nextReq   atomic.Int64
 	pushed    atomic.Int64
@@ -37,6 +37,11 @@ type pushItem struct {
 // pushAfter queues a server request for the bi-stream, sent no earlier than
 // d from now. Config pushes must trail the publish reply (see the note).
 func (c *conn) pushAfter(typ string, body []byte, d time.Duration) {
+	select {
+	case <-c.done:
+		return // connection gone; nobody drains the queue any more
+	default:
+	}
 	select {
 	case c.pushes <- pushItem{typ: typ, body: body, at: time.Now().Add(d)}:
 	default:

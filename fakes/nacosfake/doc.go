@@ -1,30 +1,50 @@
 // Package nacosfake is an in-process Nacos 2.x server for tests: the gRPC
 // API used by the v2 SDKs (nacos-sdk-go/v2, Java 2.x) and the HTTP v1 Open
-// API used by v1 and HTTP-only clients, over one in-memory store.
+// API used by v1 and HTTP-only clients, over one in-memory store. The
+// official clients work against it unchanged (see Example).
 //
 //	srv, _ := nacosfake.New()
 //	defer srv.Close()
 //	srv.SetConfig("", "DEFAULT_GROUP", "app.yaml", "port: 8080")
-//	// point an SDK at srv.Host(), srv.HTTPPort() (gRPC is srv.GRPCPort(),
-//	// HTTPPort()+1000 by default, as Nacos clients assume)
+//	// SDK: constant.NewServerConfig(srv.Host(), uint64(srv.HTTPPort()))
 //
-// Ports: by default the HTTP port is random and the gRPC port is HTTP+1000
-// like Nacos; WithAddr and WithGRPCAddr choose them explicitly.
+// # Ports
 //
-// Semantics follow Nacos 2.5: a missing config is errorCode 300 over gRPC and
-// 404 over HTTP; CAS publishes compare casMd5; config listeners are pushed
-// ConfigChangeNotifyRequest asynchronously; ephemeral gRPC instances belong
-// to their connection and vanish with it; HTTP ephemeral instances need
-// beats (unhealthy after 15 s, removed after 30 s of server clock, see
-// Advance); subscribers get debounced NotifySubscriberRequest pushes.
-// Unknown request types are answered with ErrorResponse 302 and malformed
-// bodies with ErrorResponse 502, as Nacos does.
+// By default the HTTP port is random and the gRPC port is HTTP+1000, as
+// Nacos clients assume; WithAddr and WithGRPCAddr choose them explicitly
+// (e.g. WithAddr("127.0.0.1:8848") serves gRPC on 9848).
 //
-// Not modelled: gray (beta/tag) publishing (accepted and ignored), the
-// protection threshold, service metadata, UDP push, TCP health checks of
-// persistent instances, cluster mode, ak/sk signatures.
+// # Semantics (Nacos 2.5)
 //
-// Test hooks: SetConfig/RegisterInstance seed; Configs, Instances,
-// Subscribers, Listeners and Connections inspect; FailNext, Delay,
-// DropConnections and Restart inject faults; Advance drives the clock.
+//   - Config: a missing config is errorCode 300 over gRPC and 404 over HTTP;
+//     tenant "", "public" and "null" are the same namespace; CAS publishes
+//     compare casMd5; content over the limit (10 MiB) is rejected with 400;
+//     listeners get ConfigChangeNotifyRequest asynchronously (20 ms after
+//     the change, so the publish reply arrives first); HTTP long polls follow
+//     the Listening-Configs / Long-Pulling-Timeout rules.
+//   - Naming: gRPC instances are ephemeral, one set per (connection,
+//     service), and vanish with their connection; HTTP ephemeral instances
+//     need beats (unhealthy after 15 s, removed after 30 s of server clock,
+//     see Advance); persistent instances never expire. Subscribers get
+//     debounced NotifySubscriberRequest pushes (WithPushDelay) with a
+//     strictly increasing lastRefTime; disabled instances are never listed.
+//   - Errors: unknown request types get ErrorResponse 302, unparsable bodies
+//     ErrorResponse 502, business failures the request's own typed response
+//     with resultCode 500 (an ErrorResponse would make SDKs redo everything).
+//   - Auth (WithAuth): login at /nacos/v1/auth/login or /v1/auth/users/login;
+//     missing or bad tokens get HTTP 403 or a typed gRPC errorCode 403.
+//     WithAccessKey checks ak/sk signatures on gRPC requests.
+//
+// Not modelled: gray (beta/tag) publishing (accepted and ignored), push
+// retries until acked, idle ClientDetectionRequest, the protection
+// threshold, service metadata (/v1/ns/service), UDP push, TCP health checks
+// of persistent instances, cluster mode, a context path other than /nacos.
+//
+// # Test hooks
+//
+// Seed with SetConfig, RegisterInstance and LoadSeedDir; inspect with
+// Configs, GetConfig, Instances, Services, Subscribers, Listeners, Pollers
+// and Connections; inject faults with FailNext, Delay, DropConnections,
+// ResetConnections and Restart; drive time with Advance; start over with
+// Reset. WithDataDir persists configs and persistent instances as JSON.
 package nacosfake

@@ -6,6 +6,12 @@ import (
 	"time"
 )
 
+// Well-known Nacos ports, for `brokerkit up`-style fixed addresses.
+const (
+	DefaultHTTPPort = 8848
+	GRPCPortOffset  = 1000 // gRPC port = HTTP port + offset, as clients assume
+)
+
 // Option configures a Server.
 type Option func(*options)
 

@@ -273,7 +273,7 @@ func listenPair(httpAddr, grpcAddr string) (net.Listener, net.Listener, error) {
 		}
 		ga := grpcAddr
 		if ga == "" {
-			p := portOf(hl.Addr().String()) + 1000
+			p := portOf(hl.Addr().String()) + GRPCPortOffset
 			if p > 65535 {
 				_ = hl.Close()
 				lastErr = fmt.Errorf("nacosfake: gRPC port %d out of range", p)
