@@ -160,3 +160,14 @@ func TestPublishLogKeepsTheLastN(t *testing.T) {
 	}
 	require.Equal(t, []string{"7", "8", "9"}, got)
 }
+
+func TestRestartKeepsEveryListenerAddress(t *testing.T) {
+	s := newServer(t, WithTLS(), WithWebSocket())
+	before := []string{s.Addr(), s.TLSAddr(), s.WSAddr()}
+	require.NoError(t, s.Restart())
+	require.Equal(t, before, []string{s.Addr(), s.TLSAddr(), s.WSAddr()})
+	c := mustV5TLS(t, s.TLSAddr(), s.ClientTLSConfig(), "after-restart")
+	c.sub(t, "t", 0)
+	require.NoError(t, s.Close())
+	require.ErrorIs(t, s.Restart(), ErrClosed)
+}
