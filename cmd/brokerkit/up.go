@@ -51,8 +51,8 @@ func (c *common) dir(backend string) (string, error) {
 // running is a started fake: what to tell the user, and how to stop it.
 type running struct {
 	Name  string            `json:"name"`
-	Addrs map[string]string `json:"addresses"`      // role -> address or URL
-	Env   map[string]string `json:"env"`            // BROKERKIT_* for external mode
+	Addrs map[string]string `json:"addresses"`       // role -> address or URL
+	Env   map[string]string `json:"env"`             // BROKERKIT_* for external mode
 	Notes []string          `json:"notes,omitempty"` // auth, TLS, persistence
 	close func() error
 }
