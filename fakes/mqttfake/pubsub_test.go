@@ -200,3 +200,22 @@ func TestMQTT31Client(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, byte(3), ci.ProtocolVersion)
 }
+
+func TestTopicAliasToClient(t *testing.T) {
+	s := newServer(t)
+	max := uint16(10)
+	sub := mustV5(t, s.Addr(), "sub", func(c *paho.Connect, _ *paho.ClientConfig) {
+		c.Properties = &paho.ConnectProperties{TopicAliasMaximum: &max}
+	})
+	sub.sub(t, "out/#", 0)
+	for range 2 {
+		require.NoError(t, s.Publish("out/long/topic/name", []byte("x"), false, 0))
+	}
+	first, second := sub.next(t), sub.next(t)
+	require.Equal(t, "out/long/topic/name", first.Topic)
+	require.NotNil(t, second.Properties.TopicAlias, "mochi sent the second one by alias")
+	require.Equal(t, *first.Properties.TopicAlias, *second.Properties.TopicAlias)
+	// paho.golang's Client does not resolve inbound aliases: the caller sees
+	// an empty topic plus the alias (mqttclient never enables aliases).
+	require.Empty(t, second.Topic)
+}
