@@ -37,6 +37,7 @@ type config struct {
 	tls            bool
 	tlsConfig      *tls.Config
 	dataDir        string
+	restartable    bool
 	maxFrame       int32
 	logger         *slog.Logger
 	brokerConfigs  map[string]string
@@ -113,10 +114,16 @@ func WithTLSConfig(cfg *tls.Config) Option {
 }
 
 // WithDataDir keeps topics, records and committed offsets in dir, so a new
-// Server on the same dir starts where the last one stopped. Without it the
-// data lives in a private temporary directory removed by Close (it still
-// survives Restart).
+// Server on the same dir starts where the last one stopped, and Restart
+// keeps them. Without it (and without WithRestartable) data lives only in
+// memory.
 func WithDataDir(dir string) Option { return func(c *config) { c.dataDir = dir } }
+
+// WithRestartable lets Restart keep the data without a data dir of yours:
+// the fake writes it to a private temporary directory (on tmpfs where there
+// is one) that Close removes. It costs a few milliseconds at start and stop,
+// which is why it is not the default.
+func WithRestartable() Option { return func(c *config) { c.restartable = true } }
 
 // WithMaxFrameSize sets the largest request frame accepted, like Kafka's
 // socket.request.max.bytes (default 100 MiB). Larger frames close the

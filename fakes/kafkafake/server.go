@@ -57,10 +57,9 @@ func New(opts ...Option) (*Server, error) {
 		}
 	}
 	s.dataDir = cfg.dataDir
-	if s.dataDir == "" {
-		// kfake keeps data across a restart only through a directory; a
-		// private one makes Restart work without asking the user for one.
-		dir, err := os.MkdirTemp("", "kafkafake-*")
+	if s.dataDir == "" && cfg.restartable {
+		// kfake keeps data across a restart only through a directory.
+		dir, err := os.MkdirTemp(tempRoot(), "kafkafake-*")
 		if err != nil {
 			return nil, err
 		}
@@ -101,12 +100,14 @@ func (s *Server) start() error {
 	opts := []kfake.Opt{
 		kfake.NumBrokers(s.cfg.brokers),
 		kfake.ListenFn(newListenFn(&s.cfg, s.tlsCfg, s.shim, func(l *listener) { lns = append(lns, l) })),
-		kfake.DataDir(s.dataDir),
 		kfake.DefaultNumPartitions(int(s.cfg.autoPartitions)),
 		kfake.WithLogger(slogAdapter{s.cfg.logger}),
 	}
 	if len(s.ports) > 0 {
 		opts = append(opts, kfake.Ports(s.ports...))
+	}
+	if s.dataDir != "" {
+		opts = append(opts, kfake.DataDir(s.dataDir))
 	}
 	if s.cfg.clusterID != "" {
 		opts = append(opts, kfake.ClusterID(s.cfg.clusterID))
@@ -188,6 +189,14 @@ func (s *Server) stopLocked() {
 	s.cluster.Close()
 }
 
+// tempRoot prefers tmpfs: kfake's files cost milliseconds on overlay disks.
+func tempRoot() string {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		return "/dev/shm"
+	}
+	return os.TempDir()
+}
+
 func (s *Server) removeTemp() {
 	if s.tempDir {
 		os.RemoveAll(s.dataDir)
@@ -196,12 +205,16 @@ func (s *Server) removeTemp() {
 
 // Restart stops the cluster, dropping every connection, and starts it again
 // on the same ports with the same topics, records and committed offsets.
-// Clients reconnect on their own, as after a broker restart.
+// Clients reconnect on their own, as after a broker restart. It needs
+// WithDataDir or WithRestartable.
 func (s *Server) Restart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errors.New("kafkafake: restart of a closed server")
+	}
+	if s.dataDir == "" {
+		return errors.New("kafkafake: Restart keeps data only with WithRestartable or WithDataDir")
 	}
 	s.stopLocked()
 	return s.start()

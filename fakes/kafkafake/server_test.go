@@ -202,8 +202,13 @@ func TestDropConnectionsClientsReconnect(t *testing.T) {
 	require.Len(t, recs, 2)
 }
 
+func TestRestartNeedsPersistence(t *testing.T) {
+	s := start(t)
+	require.ErrorContains(t, s.Restart(), "WithRestartable")
+}
+
 func TestRestartKeepsRecordsAndOffsets(t *testing.T) {
-	s := start(t, WithTopic("t", 2))
+	s := start(t, WithTopic("t", 2), WithRestartable())
 	cl := client(t, s, kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"), kgo.DisableAutoCommit(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	for i := 0; i < 10; i++ {
@@ -268,7 +273,7 @@ func TestFixedPorts(t *testing.T) {
 }
 
 func TestRestartAfterCloseFails(t *testing.T) {
-	s, err := New()
+	s, err := New(WithRestartable())
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 	require.Error(t, s.Restart())
