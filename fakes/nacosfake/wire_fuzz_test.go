@@ -77,3 +77,16 @@ func FuzzHandleRequest(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseMetadata(f *testing.F) {
+	f.Add(`{"a":"1"}`)
+	f.Add("a=1,b=2")
+	f.Add("a=1,,=")
+	f.Add(`{"a":1}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		md, err := parseMetadata(s)
+		if err != nil && md != nil {
+			t.Fatalf("error with metadata %v", md)
+		}
+	})
+}
