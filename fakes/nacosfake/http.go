@@ -30,6 +30,10 @@ var httpRoutes = []httpRoute{
 	{"GET", "/nacos/v1/ns/instance/list", false, httpListInstances},
 	{"PUT", "/nacos/v1/ns/instance/beat", false, httpBeat},
 	{"GET", "/nacos/v1/ns/service/list", false, httpServiceList},
+	{"GET", "/nacos/v1/ns/service", false, httpGetService},
+	{"POST", "/nacos/v1/ns/service", false, httpCreateService},
+	{"PUT", "/nacos/v1/ns/service", false, httpUpdateService},
+	{"DELETE", "/nacos/v1/ns/service", false, httpDeleteService},
 	{"GET", "/nacos/v1/ns/operator/metrics", true, httpMetrics},
 	{"GET", "/nacos/v1/console/health/readiness", true, httpOK},
 	{"GET", "/nacos/v1/console/health/liveness", true, httpOK},
@@ -53,8 +57,9 @@ func (s *Server) httpHandler() http.Handler {
 			return
 		}
 		defer s.httpWG.Done()
-		methods, ok := byPath[strings.TrimSuffix(r.URL.Path, "/")]
-		if !ok {
+		rest, ok := strings.CutPrefix(r.URL.Path, strings.TrimSuffix(s.opts.contextPath, "/"))
+		methods, found := byPath["/nacos"+strings.TrimSuffix(rest, "/")]
+		if !ok || !found {
 			http.Error(w, "Not Found: "+r.URL.Path, http.StatusNotFound)
 			return
 		}

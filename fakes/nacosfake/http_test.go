@@ -226,3 +226,34 @@ func TestHTTPPatchAndReset(t *testing.T) {
 	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=k&group=G", nil, nil)
 	require.Equal(t, 404, r.code)
 }
+
+func TestHTTPServiceEndpointsAndContextPath(t *testing.T) {
+	srv := newServer(t, nacosfake.WithContextPath("/"))
+	base := srv.URL() + "/v1/ns/service"
+	require.NotContains(t, base, "/nacos")
+	r := do(t, "POST", base, url.Values{"serviceName": {"svc"}, "groupName": {"G"}, "metadata": {"team=core"}, "protectThreshold": {"0.5"}}, nil)
+	require.Equal(t, "ok", r.body)
+	r = do(t, "POST", base, url.Values{"serviceName": {"svc"}, "groupName": {"G"}}, nil)
+	require.Equal(t, 400, r.code)
+	r = do(t, "GET", base+"?serviceName=svc&groupName=G", nil, nil)
+	require.Equal(t, 200, r.code)
+	var detail map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.body), &detail))
+	require.Equal(t, map[string]any{"team": "core"}, detail["metadata"])
+	require.Equal(t, 0.5, detail["protectThreshold"])
+
+	// An explicitly created empty service is listed and survives GC.
+	r = do(t, "GET", srv.URL()+"/v1/ns/service/list?pageNo=1&pageSize=10&groupName=G", nil, nil)
+	require.JSONEq(t, `{"count":1,"doms":["svc"]}`, r.body)
+
+	require.NoError(t, srv.RegisterInstance(nacosfake.Instance{Group: "G", Service: "svc", IP: "10.0.0.1", Port: 1, Healthy: true, Enabled: true, Ephemeral: true}))
+	r = do(t, "DELETE", base+"?serviceName=svc&groupName=G", nil, nil)
+	require.Equal(t, 400, r.code)
+	srv.DeregisterInstance("", "G", "svc", "10.0.0.1", 1, true)
+	r = do(t, "DELETE", base+"?serviceName=svc&groupName=G", nil, nil)
+	require.Equal(t, "ok", r.body)
+	require.Empty(t, srv.Services())
+	r = do(t, "GET", srv.URL()+"/nacos/v1/cs/configs?dataId=a&group=G", nil, nil)
+	require.Equal(t, 404, r.code)
+	require.Contains(t, r.body, "Not Found")
+}

@@ -55,6 +55,12 @@ type service struct {
 	subs        map[string]string      // connID -> subscribed clusters
 	lastRef     int64
 	pushPending bool
+
+	// Set through /v1/ns/service; metadata and the threshold are stored
+	// and shown but do not change selection.
+	explicit         bool
+	metadata         map[string]string
+	protectThreshold float64
 }
 
 var validCluster = regexp.MustCompile(`^[0-9a-zA-Z_-]+$`)
@@ -71,15 +77,13 @@ func (s *Server) serviceLocked(k svcKey, create bool) *service {
 // gcServicesLocked forgets services with no instances and no subscribers.
 // (Nacos keeps them ~60 s; the fake drops them at once.)
 func (s *Server) gcServicesLocked() {
-	for k, svc := range s.services {
-		if len(svc.owners) == 0 && len(svc.subs) == 0 {
-			delete(s.services, k)
-		}
+	for _, svc := range s.services {
+		s.gcServiceLocked(svc)
 	}
 }
 
 func (s *Server) gcServiceLocked(svc *service) {
-	if len(svc.owners) == 0 && len(svc.subs) == 0 {
+	if len(svc.owners) == 0 && len(svc.subs) == 0 && !svc.explicit {
 		delete(s.services, svc.key)
 	}
 }

@@ -3,6 +3,7 @@ package nacosfake
 import (
 	"crypto/tls"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,7 @@ type options struct {
 	configPushDelay    time.Duration
 	checkInterval      time.Duration
 	maxContent         int
+	contextPath        string
 	setupWait          time.Duration
 }
 
@@ -42,6 +44,7 @@ func defaultOptions() options {
 		checkInterval:   5 * time.Second,
 		maxContent:      10 * 1024 * 1024,
 		setupWait:       2 * time.Second,
+		contextPath:     "/nacos",
 	}
 }
 
@@ -94,4 +97,11 @@ func WithMaxContentSize(n int) Option { return func(o *options) { o.maxContent =
 // config, ak/data/signature for naming: base64 HMAC-SHA1 with the secret).
 func WithAccessKey(accessKey, secretKey string) Option {
 	return func(o *options) { o.accessKey, o.secret = accessKey, secretKey }
+}
+
+// WithContextPath serves the HTTP API under path instead of "/nacos" ("" or
+// "/" for the root), like server.servlet.contextPath. Fault names keep the
+// "/nacos" prefix.
+func WithContextPath(path string) Option {
+	return func(o *options) { o.contextPath = "/" + strings.Trim(path, "/") }
 }

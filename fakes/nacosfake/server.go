@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -208,13 +209,13 @@ func (s *Server) HTTPPort() int { return portOf(s.HTTPAddr()) }
 // GRPCPort is the gRPC port (HTTPPort()+1000 unless WithGRPCAddr was used).
 func (s *Server) GRPCPort() int { return portOf(s.GRPCAddr()) }
 
-// URL is the HTTP base URL including the /nacos context path.
+// URL is the HTTP base URL including the context path (/nacos by default).
 func (s *Server) URL() string {
 	scheme := "http"
 	if s.opts.tls != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + s.HTTPAddr() + "/nacos"
+	return scheme + "://" + s.HTTPAddr() + strings.TrimSuffix(s.opts.contextPath, "/")
 }
 
 func portOf(addr string) int {
@@ -357,6 +358,7 @@ func (s *Server) Reset() {
 		s.removeLocked(k)
 	}
 	for _, svc := range s.services {
+		svc.explicit = false
 		if len(svc.owners) > 0 {
 			svc.owners = map[string][]*Instance{}
 			s.serviceChangedLocked(svc)
