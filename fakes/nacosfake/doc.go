@@ -36,9 +36,11 @@
 //     WithAccessKey checks ak/sk signatures on gRPC requests.
 //
 // Not modelled: gray (beta/tag) publishing (accepted and ignored), push
-// retries until acked, idle ClientDetectionRequest, the protection
-// threshold, service metadata (/v1/ns/service), UDP push, TCP health checks
-// of persistent instances, cluster mode, a context path other than /nacos.
+// retries until acked, idle ClientDetectionRequest, service selectors, UDP
+// push, TCP health checks of persistent instances, cluster mode, the v2
+// Open API. Services created through /v1/ns/service keep their metadata and
+// protection threshold (which is applied to listings); others are dropped
+// as soon as they have no instances and no subscribers.
 //
 // # Test hooks
 //

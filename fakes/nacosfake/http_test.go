@@ -257,3 +257,20 @@ func TestHTTPServiceEndpointsAndContextPath(t *testing.T) {
 	require.Equal(t, 404, r.code)
 	require.Contains(t, r.body, "Not Found")
 }
+
+func TestHTTPProtectionThreshold(t *testing.T) {
+	srv := newServer(t)
+	r := do(t, "POST", srv.URL()+"/v1/ns/service", url.Values{"serviceName": {"prot"}, "protectThreshold": {"0.6"}}, nil)
+	require.Equal(t, "ok", r.body)
+	require.NoError(t, srv.RegisterInstance(nacosfake.Instance{Service: "prot", IP: "10.0.0.1", Port: 1, Healthy: true, Enabled: true, Ephemeral: true}))
+	require.NoError(t, srv.RegisterInstance(nacosfake.Instance{Service: "prot", IP: "10.0.0.2", Port: 1, Healthy: false, Enabled: true, Ephemeral: true}))
+	r = do(t, "GET", srv.URL()+"/v1/ns/instance/list?serviceName=prot&healthyOnly=true", nil, nil)
+	var info struct {
+		Hosts   []struct{ Healthy bool } `json:"hosts"`
+		Reached bool                     `json:"reachProtectionThreshold"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &info))
+	require.True(t, info.Reached) // 1/2 healthy <= 0.6: everything served as healthy
+	require.Len(t, info.Hosts, 2)
+	require.True(t, info.Hosts[1].Healthy)
+}

@@ -173,14 +173,32 @@ func (s *Server) serviceInfoLocked(svc *service, name, clusters string, healthyO
 			want[c] = true
 		}
 	}
+	var picked []*Instance
+	healthy := 0
+	for _, in := range svc.instances() {
+		if in.Enabled && (len(want) == 0 || want[in.Cluster]) {
+			picked = append(picked, in)
+			if in.Healthy {
+				healthy++
+			}
+		}
+	}
+	// Protection threshold (only for services created with one): when too
+	// few are healthy, Nacos returns them all, marked healthy, so clients
+	// do not pile onto the survivors.
+	protect := svc.protectThreshold > 0 && len(picked) > 0 &&
+		float64(healthy)/float64(len(picked)) <= svc.protectThreshold
 	hosts := []map[string]any{}
 	sum := md5.New()
-	for _, in := range svc.instances() {
-		if !in.Enabled || (healthyOnly && !in.Healthy) || (len(want) > 0 && !want[in.Cluster]) {
+	for _, in := range picked {
+		h := in.Healthy || protect
+		if healthyOnly && !h {
 			continue
 		}
-		hosts = append(hosts, hostJSON(svc.key, in))
-		fmt.Fprintf(sum, "%s:%d:%v:%v;", in.IP, in.Port, in.Weight, in.Healthy)
+		host := hostJSON(svc.key, in)
+		host["healthy"], host["valid"] = h, h
+		hosts = append(hosts, host)
+		fmt.Fprintf(sum, "%s:%d:%v:%v;", in.IP, in.Port, in.Weight, h)
 	}
 	// lastRefTime must strictly increase or the SDK drops the update.
 	ref := s.now().UnixMilli()
@@ -191,7 +209,7 @@ func (s *Server) serviceInfoLocked(svc *service, name, clusters string, healthyO
 	return map[string]any{
 		"name": name, "groupName": svc.key.group, "clusters": clusters, "cacheMillis": 10000,
 		"hosts": hosts, "lastRefTime": ref, "checksum": hex.EncodeToString(sum.Sum(nil)),
-		"allIPs": false, "reachProtectionThreshold": false, "valid": true,
+		"allIPs": false, "reachProtectionThreshold": protect, "valid": true,
 	}
 }
 
