@@ -165,7 +165,7 @@ func TestAdvertisedHost(t *testing.T) {
 func TestFailNextRetriableIsRetriedThenSucceeds(t *testing.T) {
 	s := start(t, WithTopic("t", 1))
 	h := s.FailNext(kmsg.Produce, "t", 2, kerr.NotLeaderForPartition)
-	cl := client(t, s)
+	cl := client(t, s, kgo.MetadataMinAge(50*time.Millisecond)) // kgo waits for metadata before a retry
 	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("x")}).FirstErr())
 	require.Equal(t, 2, h.Hits())
 }
