@@ -2,6 +2,7 @@ package nacosfake
 
 import (
 	"bytes"
+	"maps"
 	"net"
 	"strconv"
 	"sync"
@@ -96,7 +97,7 @@ func (s *Server) Connections() []Connection {
 			ra = c.remote.String()
 		}
 		out = append(out, Connection{ID: c.id, RemoteAddr: ra, ClientIP: c.clientIP, ClientVersion: c.clientVersion,
-			Tenant: c.tenant, Labels: c.labels, SetUp: c.isSetUp(), Pushed: c.pushed.Load(), Acked: c.acked.Load()})
+			Tenant: c.tenant, Labels: maps.Clone(c.labels), SetUp: c.isSetUp(), Pushed: c.pushed.Load(), Acked: c.acked.Load()})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"regexp"
 	"sort"
 	"strings"
@@ -313,6 +314,7 @@ func (s *Server) Instances(namespace, group, service string) []Instance {
 	var out []Instance
 	for _, in := range svc.instances() {
 		cp := *in
+		cp.Metadata = maps.Clone(in.Metadata) // callers must not reach our state
 		out = append(out, cp)
 	}
 	return out
