@@ -102,10 +102,12 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if useTLS {
-		if err := setupTLS(&c); err != nil {
+		cleanup, err := setupTLS(&c)
+		if err != nil {
 			fmt.Fprintln(stderr, "brokerkit:", err)
 			return 1
 		}
+		defer cleanup()
 	}
 
 	var started []*running
@@ -164,21 +166,29 @@ func selectBackends(only string) ([]backend, error) {
 	return out, nil
 }
 
-func setupTLS(c *common) error {
+// setupTLS makes the CA every backend's certificate comes from and writes
+// its certificate where clients can read it: the data dir, or a temporary
+// directory removed on exit.
+func setupTLS(c *common) (cleanup func(), err error) {
 	ca, err := tlsca.New()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	dir := c.dataDir
+	dir, cleanup := c.dataDir, func() {}
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "brokerkit-tls-*"); err != nil {
-			return err
+			return nil, err
 		}
+		cleanup = func() { os.RemoveAll(dir) }
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	c.tls, c.caFile = ca, filepath.Join(dir, "ca.pem")
-	return ca.WriteCertPEM(c.caFile)
+	if err := ca.WriteCertPEM(c.caFile); err != nil {
+		cleanup()
+		return nil, err
+	}
+	return cleanup, nil
 }
 
 func printText(w io.Writer, rs []*running, c *common) {
@@ -243,3 +253,8 @@ func printJSON(w io.Writer, rs []*running, c *common) {
 	enc := json.NewEncoder(w)
 	enc.Encode(out)
 }
+
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"net"
+	"strconv"
+
+	"github.com/brokerkit/brokerkit/fakes/mqttfake"
+)
+
+func init() { register(&mqttBackend{}) }
+
+type mqttBackend struct {
+	port, tlsPort, wsPort int
+}
+
+func (*mqttBackend) name() string { return "mqtt" }
+
+func (m *mqttBackend) flags(fs *flag.FlagSet) {
+	fs.IntVar(&m.port, "mqtt-port", 1883, "MQTT port (plain TCP)")
+	fs.IntVar(&m.tlsPort, "mqtt-tls-port", 8883, "MQTT over TLS port, served with --tls")
+	fs.IntVar(&m.wsPort, "mqtt-ws-port", -1, "MQTT over WebSocket port (-1: off)")
+}
+
+func (m *mqttBackend) start(_ context.Context, c *common) (*running, error) {
+	hostPort := func(p int) string { return net.JoinHostPort(c.host, strconv.Itoa(p)) }
+	opts := []mqttfake.Option{mqttfake.WithAddr(hostPort(m.port))}
+	var notes []string
+	for _, u := range c.users {
+		opts = append(opts, mqttfake.WithUser(u.name, u.password))
+	}
+	if len(c.users) > 0 {
+		notes = append(notes, "username/password required for "+userNames(c.users))
+	}
+	if c.tls != nil {
+		cfg, err := c.tls.ServerConfig(c.host)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, mqttfake.WithTLSConfig(cfg), mqttfake.WithTLSAddr(hostPort(m.tlsPort)))
+	}
+	if m.wsPort >= 0 {
+		opts = append(opts, mqttfake.WithWebSocketAddr(hostPort(m.wsPort)))
+	}
+	dir, err := c.dir("mqtt")
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		opts = append(opts, mqttfake.WithDataDir(dir))
+		notes = append(notes, "retained messages and sessions kept in "+dir)
+	}
+	srv, err := mqttfake.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	addrs := map[string]string{"tcp": srv.URL()}
+	if a := srv.TLSAddr(); a != "" {
+		addrs["tls"] = "mqtts://" + a
+	}
+	if u := srv.WSURL(); u != "" {
+		addrs["websocket"] = u
+	}
+	return &running{
+		Name:  "mqtt",
+		Addrs: addrs,
+		Env:   map[string]string{"BROKERKIT_MQTT_ADDR": srv.Addr()},
+		Notes: notes,
+		close: srv.Close,
+	}, nil
+}

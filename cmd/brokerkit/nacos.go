@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"net"
+	"strconv"
+
+	"github.com/brokerkit/brokerkit/fakes/nacosfake"
+)
+
+func init() { register(&nacosBackend{}) }
+
+type nacosBackend struct {
+	port, grpcPort int
+	seedDir        string
+}
+
+func (*nacosBackend) name() string { return "nacos" }
+
+func (n *nacosBackend) flags(fs *flag.FlagSet) {
+	fs.IntVar(&n.port, "nacos-port", 8848, "Nacos HTTP port")
+	fs.IntVar(&n.grpcPort, "nacos-grpc-port", -1, "Nacos gRPC port (-1: HTTP port + 1000, as Nacos does)")
+	fs.StringVar(&n.seedDir, "nacos-seed-dir", "", "load configs from DIR/<namespace>/<group>/<dataId> at start")
+}
+
+func (n *nacosBackend) start(_ context.Context, c *common) (*running, error) {
+	grpcPort := n.grpcPort
+	if grpcPort < 0 {
+		grpcPort = n.port + 1000
+		if n.port == 0 {
+			grpcPort = 0 // let the fake pick a free HTTP/gRPC pair
+		}
+	}
+	opts := []nacosfake.Option{nacosfake.WithAddr(net.JoinHostPort(c.host, strconv.Itoa(n.port)))}
+	if n.port != 0 || n.grpcPort >= 0 {
+		opts = append(opts, nacosfake.WithGRPCAddr(net.JoinHostPort(c.host, strconv.Itoa(grpcPort))))
+	}
+	var notes []string
+	if len(c.users) > 0 {
+		u := c.users[0]
+		opts = append(opts, nacosfake.WithAuth(u.name, u.password))
+		notes = append(notes, "auth required; user "+u.name+" (Nacos has one user here)")
+	}
+	if c.tls != nil {
+		cfg, err := c.tls.ServerConfig(c.host)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, nacosfake.WithTLS(cfg))
+		notes = append(notes, "TLS on HTTP and gRPC")
+	}
+	dir, err := c.dir("nacos")
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		opts = append(opts, nacosfake.WithDataDir(dir))
+		notes = append(notes, "configs and persistent instances kept in "+dir)
+	}
+	srv, err := nacosfake.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if n.seedDir != "" {
+		if err := srv.LoadSeedDir(n.seedDir); err != nil {
+			srv.Close()
+			return nil, err
+		}
+		notes = append(notes, "configs seeded from "+n.seedDir)
+	}
+	return &running{
+		Name:  "nacos",
+		Addrs: map[string]string{"http": srv.HTTPAddr(), "grpc": srv.GRPCAddr()},
+		Env:   map[string]string{"BROKERKIT_NACOS_ADDR": srv.HTTPAddr()},
+		Notes: notes,
+		close: srv.Close,
+	}, nil
+}

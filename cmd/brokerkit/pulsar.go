@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"net"
+	"strconv"
+
+	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
+)
+
+func init() { register(&pulsarBackend{}) }
+
+type pulsarBackend struct {
+	port, adminPort int
+	tokens          stringList
+}
+
+func (*pulsarBackend) name() string { return "pulsar" }
+
+func (p *pulsarBackend) flags(fs *flag.FlagSet) {
+	fs.IntVar(&p.port, "pulsar-port", 6650, "Pulsar binary protocol port")
+	fs.IntVar(&p.adminPort, "pulsar-admin-port", 8080, "Pulsar admin REST port")
+	fs.Var(&p.tokens, "pulsar-token", "require token auth and accept this token (repeatable)")
+}
+
+func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
+	hostPort := func(port int) string { return net.JoinHostPort(c.host, strconv.Itoa(port)) }
+	opts := []pulsarfake.Option{pulsarfake.WithAddr(hostPort(p.port)), pulsarfake.WithAdminAddr(hostPort(p.adminPort))}
+	var notes []string
+	if len(p.tokens) > 0 {
+		opts = append(opts, pulsarfake.WithTokens(p.tokens...))
+		notes = append(notes, "token auth required (--pulsar-token)")
+	}
+	dir, err := c.dir("pulsar")
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		opts = append(opts, pulsarfake.WithDataDir(dir))
+		notes = append(notes, "data kept in "+dir)
+	}
+	if c.tls != nil {
+		notes = append(notes, "no TLS: the Pulsar fake serves plaintext only")
+	}
+	srv, err := pulsarfake.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &running{
+		Name:  "pulsar",
+		Addrs: map[string]string{"service": srv.ServiceURL(), "admin": srv.AdminURL()},
+		Env:   map[string]string{"BROKERKIT_PULSAR_URL": srv.ServiceURL(), "BROKERKIT_PULSAR_ADMIN_URL": srv.AdminURL()},
+		Notes: notes,
+		close: srv.Close,
+	}, nil
+}
