@@ -28,6 +28,7 @@
 //     see Advance); persistent instances never expire. Subscribers get
 //     debounced NotifySubscriberRequest pushes (WithPushDelay) with a
 //     strictly increasing lastRefTime; disabled instances are never listed.
+//     HTTP clients listing with udpPort+clientIP get UDP "dom" pushes.
 //   - Errors: unknown request types get ErrorResponse 302, unparsable bodies
 //     ErrorResponse 502, business failures the request's own typed response
 //     with resultCode 500 (an ErrorResponse would make SDKs redo everything).
@@ -36,9 +37,8 @@
 //     WithAccessKey checks ak/sk signatures on gRPC requests.
 //
 // Not modelled: gray (beta/tag) publishing (accepted and ignored), push
-// retries until acked, idle ClientDetectionRequest, service selectors, UDP
-// push, TCP health checks of persistent instances, cluster mode, the v2
-// Open API. Services created through /v1/ns/service keep their metadata and
+// retries until acked, idle ClientDetectionRequest, service selectors, TCP
+// health checks of persistent instances, cluster mode, the v2 Open API. Services created through /v1/ns/service keep their metadata and
 // protection threshold (which is applied to listings); others are dropped
 // as soon as they have no instances and no subscribers.
 //

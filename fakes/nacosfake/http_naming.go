@@ -184,7 +184,13 @@ func httpListInstances(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 		writeText(w, http.StatusBadRequest, "Required parameter 'serviceName' is not present")
 		return
 	}
+	udpPort, _ := strconv.Atoi(q.Get("udpPort"))
 	s.mu.Lock()
+	if udpPort > 0 {
+		svc := s.serviceLocked(k, true)
+		s.addUDPSubLocked(svc, q.Get("clientIP"), udpPort, q.Get("clusters"))
+		s.gcServiceLocked(svc) // a bad clientIP must not leave an empty service
+	}
 	info := s.serviceInfoForLocked(k, k.grouped(), q.Get("clusters"), boolParam(q, false, "healthyOnly"))
 	s.mu.Unlock()
 	info["dom"] = k.grouped()

@@ -3,8 +3,10 @@ package nacosfake_test
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -273,4 +275,35 @@ func TestHTTPProtectionThreshold(t *testing.T) {
 	require.True(t, info.Reached) // 1/2 healthy <= 0.6: everything served as healthy
 	require.Len(t, info.Hosts, 2)
 	require.True(t, info.Hosts[1].Healthy)
+}
+
+func TestHTTPUDPPushToListClients(t *testing.T) {
+	srv := newServer(t)
+	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	require.NoError(t, err)
+	defer pc.Close()
+	port := strconv.Itoa(pc.LocalAddr().(*net.UDPAddr).Port)
+	r := do(t, "GET", srv.URL()+"/v1/ns/instance/list?serviceName=udp&clientIP=127.0.0.1&udpPort="+port, nil, nil)
+	require.Equal(t, 200, r.code)
+	require.Equal(t, 1, srv.UDPSubscribers("", "", "udp"))
+
+	require.NoError(t, srv.RegisterInstance(nacosfake.Instance{Service: "udp", IP: "10.0.0.1", Port: 1, Healthy: true, Enabled: true, Ephemeral: true}))
+	require.NoError(t, pc.SetReadDeadline(time.Now().Add(5*time.Second)))
+	buf := make([]byte, 65536)
+	n, _, err := pc.ReadFromUDP(buf)
+	require.NoError(t, err)
+	var push struct {
+		Type        string `json:"type"`
+		Data        string `json:"data"`
+		LastRefTime int64  `json:"lastRefTime"`
+	}
+	require.NoError(t, json.Unmarshal(buf[:n], &push))
+	require.Equal(t, "dom", push.Type)
+	require.Contains(t, push.Data, `"name":"DEFAULT_GROUP@@udp"`)
+	require.Contains(t, push.Data, `"ip":"10.0.0.1"`)
+	require.Positive(t, push.LastRefTime)
+
+	// Subscribers that stop polling expire.
+	srv.Advance(31 * time.Second)
+	require.Equal(t, 0, srv.UDPSubscribers("", "", "udp"))
 }

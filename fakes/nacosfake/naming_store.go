@@ -53,6 +53,7 @@ type service struct {
 	key         svcKey
 	owners      map[string][]*Instance // owner -> its instances
 	subs        map[string]string      // connID -> subscribed clusters
+	udpSubs     map[string]*udpSub     // HTTP clients pushed over UDP
 	lastRef     int64
 	pushPending bool
 
@@ -83,7 +84,8 @@ func (s *Server) gcServicesLocked() {
 }
 
 func (s *Server) gcServiceLocked(svc *service) {
-	if len(svc.owners) == 0 && len(svc.subs) == 0 && !svc.explicit {
+	s.pruneUDPSubsLocked(svc)
+	if len(svc.owners) == 0 && len(svc.subs) == 0 && len(svc.udpSubs) == 0 && !svc.explicit {
 		delete(s.services, svc.key)
 	}
 }
@@ -229,7 +231,7 @@ func hostJSON(k svcKey, in *Instance) map[string]any {
 
 // serviceChangedLocked schedules one debounced push to every subscriber.
 func (s *Server) serviceChangedLocked(svc *service) {
-	if svc.pushPending || len(svc.subs) == 0 {
+	if svc.pushPending || len(svc.subs) == 0 && len(svc.udpSubs) == 0 {
 		return
 	}
 	svc.pushPending = true
@@ -241,6 +243,9 @@ func (s *Server) serviceChangedLocked(svc *service) {
 			if c := s.conns[connID]; c != nil {
 				s.pushServiceLocked(c, svc, clusters)
 			}
+		}
+		if s.udp != nil {
+			s.pushUDPLocked(svc)
 		}
 	})
 }

@@ -37,6 +37,7 @@ type Server struct {
 
 	faults fault.Injector[int]
 	sched  *scheduler
+	udp    *net.UDPConn // sends naming pushes to HTTP clients; nil if unavailable
 
 	// Listener state, replaced by Restart.
 	httpAddr, grpcAddr string
@@ -74,6 +75,11 @@ func New(opts ...Option) (*Server, error) {
 	hl, gl, err := listenPair(s.opts.httpAddr, s.opts.grpcAddr)
 	if err != nil {
 		return nil, err
+	}
+	if u, err := net.ListenUDP("udp", nil); err == nil {
+		s.udp = u
+	} else {
+		s.log.Warn("no UDP socket; HTTP clients will only poll", "err", err)
 	}
 	s.sched = newScheduler()
 	s.start(hl, gl)
@@ -150,6 +156,9 @@ func (s *Server) Close() error {
 	close(s.done)
 	s.sched.close()
 	s.bg.Wait()
+	if s.udp != nil {
+		_ = s.udp.Close()
+	}
 	return nil
 }
 
