@@ -2,6 +2,7 @@ package nacosfake_test
 
 import (
 	"sort"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -188,4 +189,41 @@ func TestNamingNamespaceIsolation(t *testing.T) {
 	require.Equal(t, []int{2}, ports(got))
 	require.Len(t, srv.Instances("dev", "", "iso"), 1)
 	require.Len(t, srv.Instances("public", "", "iso"), 1)
+}
+
+func TestNamingManyClientsConverge(t *testing.T) {
+	srv := newServer(t)
+	const n = 5
+	type seen struct {
+		mu   sync.Mutex
+		last int
+	}
+	views := make([]*seen, n)
+	for i := 0; i < n; i++ {
+		nc := namingClient(t, srv)
+		v := &seen{}
+		views[i] = v
+		require.NoError(t, nc.Subscribe(&vo.SubscribeParam{ServiceName: "mesh", SubscribeCallback: func(s []model.Instance, _ error) {
+			v.mu.Lock()
+			v.last = len(s)
+			v.mu.Unlock()
+		}}))
+		go func(i int) { // registrations race with each other's pushes
+			_, _ = nc.RegisterInstance(vo.RegisterInstanceParam{ServiceName: "mesh", Ip: "10.0.1." + strconv.Itoa(i), Port: 80,
+				Weight: 1, Enable: true, Healthy: true, Ephemeral: true})
+		}(i)
+	}
+	require.Eventually(t, func() bool {
+		for _, v := range views {
+			v.mu.Lock()
+			last := v.last
+			v.mu.Unlock()
+			if last != n {
+				return false
+			}
+		}
+		return true
+	}, waitFor, tick)
+	require.Len(t, srv.Instances("", "", "mesh"), n)
+	require.Len(t, srv.Subscribers(), n)
 }
