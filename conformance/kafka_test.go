@@ -11,7 +11,6 @@ import (
 
 	"github.com/brokerkit/brokerkit/clients/kafkaclient"
 	"github.com/brokerkit/brokerkit/conformance"
-	"github.com/brokerkit/brokerkit/fakes/kafkafake"
 	"github.com/brokerkit/brokerkit/fixtures"
 	"github.com/brokerkit/brokerkit/fixtures/kafkatest"
 )
@@ -26,13 +25,14 @@ type kafkaHarness struct {
 	groups map[string]string // scenario group name -> unique group
 }
 
-// Real Kafka caps a message at message.max.bytes (1 MiB + 12 by default),
-// which a 1 MiB value plus record overhead exceeds; the container and the
-// fake both raise it to 2 MiB so the 1 MiB scenario tests delivery.
+// Kafka caps a record batch at message.max.bytes (1 MiB + 12 by default),
+// which a 1 MiB value plus record overhead exceeds. Topics are created with
+// max.message.bytes raised, which every broker honours, so the 1 MiB
+// scenario tests delivery rather than a broker default.
 const maxMessageBytes = "2097152"
 
 func newKafkaHarness(t *testing.T) conformance.StreamHarness {
-	env := kafkatest.New(t, kafkatest.WithFakeOptions(kafkafake.WithBrokerConfig("message.max.bytes", maxMessageBytes)))
+	env := kafkatest.New(t)
 	return &kafkaHarness{t: t, env: env, groups: map[string]string{}}
 }
 
@@ -53,7 +53,7 @@ func (h *kafkaHarness) Capabilities() conformance.Capabilities {
 }
 
 func (h *kafkaHarness) Topic(_ context.Context, partitions int) (string, error) {
-	return h.env.Topic(h.t, kafkatest.Partitions(int32(partitions))), nil
+	return h.env.Topic(h.t, kafkatest.Partitions(int32(partitions)), kafkatest.TopicConfig("max.message.bytes", maxMessageBytes)), nil
 }
 
 func (h *kafkaHarness) MissingTopic() string { return fixtures.Name(h.t, "missing") }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -381,7 +382,10 @@ func largeMessage(t *testing.T, h StreamHarness) {
 	topic := newTopic(t, ctx, h, 1)
 	c := subscribe(t, ctx, h, topic, Subscription{})
 	p := producer(t, ctx, h)
-	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
+	// Random bytes: a compressible payload would shrink below the limits
+	// under test, since brokers check the compressed size.
+	big := make([]byte, 1<<20)
+	rand.NewChaCha8([32]byte{1}).Read(big)
 	send(t, ctx, p, topic, Message{Key: "big", Value: big})
 	got := receive(t, ctx, c, 1, true)[0]
 	if !bytes.Equal(got.Value, big) {

@@ -3,11 +3,13 @@ package kafkafake
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -280,4 +282,19 @@ func TestRestartAfterCloseFails(t *testing.T) {
 	_, err = s.Records(context.Background(), "x", 0)
 	require.Error(t, err)
 	require.False(t, errors.Is(err, context.Canceled))
+}
+
+func TestMessageMaxBytesIsKafkasDefault(t *testing.T) {
+	s := start(t, WithTopic("t", 1))
+	big := make([]byte, 1<<20)
+	rand.NewChaCha8([32]byte{7}).Read(big) // incompressible: brokers check the compressed batch
+	cl := client(t, s, kgo.ProducerBatchMaxBytes(4<<20), kgo.RecordRetries(1))
+	err := cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: big}).FirstErr()
+	require.ErrorIs(t, err, kerr.MessageTooLarge, "1 MiB + overhead exceeds message.max.bytes=1048588")
+
+	require.NoError(t, s.CreateTopic("roomy", 1))
+	adm := kadm.NewClient(cl)
+	_, err = adm.AlterTopicConfigs(ctx(t), []kadm.AlterConfig{{Name: "max.message.bytes", Value: kmsg.StringPtr("2097152")}}, "roomy")
+	require.NoError(t, err)
+	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "roomy", Value: big}).FirstErr())
 }
