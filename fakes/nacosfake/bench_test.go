@@ -1,6 +1,8 @@
 package nacosfake_test
 
 import (
+	"io"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -118,4 +120,28 @@ func BenchmarkRegisterToSubscriber(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkHTTPConfigGet reads through GET /nacos/v1/cs/configs.
+func BenchmarkHTTPConfigGet(b *testing.B) {
+	srv := newServer(b)
+	srv.SetConfig("", "G", "bench", "some: content")
+	u := srv.URL() + "/v1/cs/configs?dataId=bench&group=G"
+	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	b.SetParallelism(16)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := hc.Get(u)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
 }
