@@ -230,3 +230,37 @@ func TestWireNamingQueryListAndReset(t *testing.T) {
 	w.call("SubscribeServiceRequest", `{"serviceName":"q0","subscribe":false}`, nil)
 	require.Empty(t, s.Subscribers())
 }
+
+func TestWireNamingValidationAndBatch(t *testing.T) {
+	s := newTestServer(t)
+	w := dialWire(t, s, true)
+	// Nacos throws on an illegal cluster name, which reaches clients as an
+	// ErrorResponse.
+	r := w.call("InstanceRequest", `{"serviceName":"v","type":"registerInstance","instance":{"ip":"10.0.0.1","port":1,"clusterName":"bad name"}}`, nil)
+	require.Equal(t, "ErrorResponse", r.Type)
+	require.Equal(t, 400.0, fields(t, r)["errorCode"])
+	r = w.call("InstanceRequest", `{"serviceName":"v","type":"bogus","instance":{}}`, nil)
+	require.Equal(t, "ErrorResponse", r.Type)
+
+	r = w.call("BatchInstanceRequest", `{"serviceName":"v","type":"batchRegisterInstance","instances":[{"ip":"10.0.0.1","port":1,"enabled":true,"healthy":true,"weight":1},{"ip":"10.0.0.2","port":2,"enabled":true,"healthy":true,"weight":1}]}`, nil)
+	require.Equal(t, "BatchInstanceResponse", r.Type)
+	require.Equal(t, "batchRegisterInstance", fields(t, r)["type"])
+	require.Len(t, s.Instances("", "", "v"), 2)
+	w.call("BatchInstanceRequest", `{"serviceName":"v","type":"batchDeregisterInstance","instances":[{"ip":"10.0.0.1","port":1}]}`, nil)
+	insts := s.Instances("", "", "v")
+	require.Len(t, insts, 1)
+	require.Equal(t, "10.0.0.2", insts[0].IP)
+
+	// Persistent instances over gRPC (Java 2.3+) are not owned by the connection.
+	r = w.call("PersistentInstanceRequest", `{"serviceName":"p","type":"registerInstance","instance":{"ip":"10.0.0.3","port":3,"enabled":true,"healthy":true,"weight":1}}`, nil)
+	require.Equal(t, "InstanceResponse", r.Type)
+	require.Equal(t, true, fields(t, r)["success"])
+	// ... and the kind of a service is fixed by its instances.
+	r = w.call("InstanceRequest", `{"serviceName":"p","type":"registerInstance","instance":{"ip":"10.0.0.4","port":4,"enabled":true,"healthy":true,"weight":1}}`, nil)
+	require.Equal(t, "ErrorResponse", r.Type)
+	require.Contains(t, fields(t, r)["message"], "persistent service")
+	require.Equal(t, 1, s.DropConnections())
+	require.Eventually(t, func() bool { return len(s.Connections()) == 0 }, 5*time.Second, 5*time.Millisecond)
+	require.Len(t, s.Instances("", "", "p"), 1)
+	require.Empty(t, s.Instances("", "", "v"))
+}
