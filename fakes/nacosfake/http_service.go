@@ -61,6 +61,7 @@ func httpCreateService(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	svc := s.serviceLocked(k, true)
 	svc.explicit, svc.metadata = true, md
 	svc.protectThreshold, _ = strconv.ParseFloat(q.Get("protectThreshold"), 64)
+	s.persistLocked()
 	writeText(w, 200, "ok")
 }
 
@@ -85,6 +86,7 @@ func httpUpdateService(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	if v, err := strconv.ParseFloat(q.Get("protectThreshold"), 64); err == nil {
 		svc.protectThreshold = v
 	}
+	s.persistLocked()
 	writeText(w, 200, "ok")
 }
 
@@ -103,5 +105,6 @@ func httpDeleteService(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	}
 	svc.explicit = false
 	s.gcServiceLocked(svc)
+	s.persistLocked()
 	writeText(w, 200, "ok")
 }

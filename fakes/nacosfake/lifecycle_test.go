@@ -92,6 +92,8 @@ func TestRestartKeepsDataAndPersists(t *testing.T) {
 	require.Equal(t, "ok", r.body)
 	r = do(t, "POST", srv.URL()+"/v1/ns/instance", url.Values{"serviceName": {"e"}, "ip": {"10.0.0.1"}, "port": {"1"}}, nil)
 	require.Equal(t, "ok", r.body)
+	r = do(t, "POST", srv.URL()+"/v1/ns/service", url.Values{"serviceName": {"meta"}, "metadata": {"team=core"}}, nil)
+	require.Equal(t, "ok", r.body)
 
 	httpPort := srv.HTTPPort()
 	require.NoError(t, srv.Restart())
@@ -108,6 +110,8 @@ func TestRestartKeepsDataAndPersists(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "v1", c.Content)
 	require.Len(t, again.Instances("", "", "p"), 1)
+	r = do(t, "GET", again.URL()+"/v1/ns/service?serviceName=meta", nil, nil)
+	require.Contains(t, r.body, `"team":"core"`)
 }
 
 func TestLoadSeedDir(t *testing.T) {

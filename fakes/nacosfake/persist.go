@@ -16,8 +16,18 @@ const stateFile = "nacosfake-state.json"
 // state is what WithDataDir keeps across runs: configs and persistent
 // instances. Ephemeral instances die with their clients, as in Nacos.
 type state struct {
-	Configs   []Config   `json:"configs"`
-	Instances []Instance `json:"instances"`
+	Configs   []Config      `json:"configs"`
+	Instances []Instance    `json:"instances"`
+	Services  []serviceMeta `json:"services,omitempty"`
+}
+
+// serviceMeta is a service created through /v1/ns/service.
+type serviceMeta struct {
+	Namespace        string            `json:"namespace"`
+	Group            string            `json:"group"`
+	Name             string            `json:"name"`
+	Metadata         map[string]string `json:"metadata,omitempty"`
+	ProtectThreshold float64           `json:"protectThreshold,omitempty"`
 }
 
 // persistLocked writes the state file atomically (no-op without a data dir).
@@ -30,6 +40,10 @@ func (s *Server) persistLocked() {
 		st.Configs = append(st.Configs, *c)
 	}
 	for _, svc := range s.services {
+		if svc.explicit {
+			st.Services = append(st.Services, serviceMeta{Namespace: svc.key.ns, Group: svc.key.group, Name: svc.key.name,
+				Metadata: svc.metadata, ProtectThreshold: svc.protectThreshold})
+		}
 		for _, in := range svc.instances() {
 			if !in.Ephemeral {
 				st.Instances = append(st.Instances, *in)
@@ -72,6 +86,10 @@ func (s *Server) load() error {
 	for i := range st.Configs {
 		c := st.Configs[i]
 		s.configs[newConfigKey(c.Tenant, c.Group, c.DataID)] = &c
+	}
+	for _, m := range st.Services {
+		svc := s.serviceLocked(newSvcKey(m.Namespace, m.Group, m.Name), true)
+		svc.explicit, svc.metadata, svc.protectThreshold = true, m.Metadata, m.ProtectThreshold
 	}
 	for i := range st.Instances {
 		in := st.Instances[i]
