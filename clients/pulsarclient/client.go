@@ -27,6 +27,9 @@ type Endpoint struct {
 	AdminURL string      // http://host:8080, for admin calls (optional)
 	Token    string      // token auth; empty means none
 	TLS      *tls.Config // for pulsar+ssl:// URLs
+	// OperationTimeout bounds producer and consumer creation, including
+	// the client's retries after an authentication error (default 30 s).
+	OperationTimeout time.Duration
 }
 
 // Client is a connection to a Pulsar cluster.
@@ -42,9 +45,12 @@ func New(ep Endpoint) (*Client, error) {
 	}
 	o := pulsar.ClientOptions{
 		URL:               ep.URL,
-		OperationTimeout:  30 * time.Second,
+		OperationTimeout:  ep.OperationTimeout,
 		ConnectionTimeout: 10 * time.Second,
 		Logger:            plog.DefaultNopLogger(),
+	}
+	if o.OperationTimeout <= 0 {
+		o.OperationTimeout = 30 * time.Second
 	}
 	if ep.Token != "" {
 		o.Authentication = pulsar.NewAuthenticationToken(ep.Token)
