@@ -152,8 +152,8 @@ func TestAuthAndReasonCodes(t *testing.T) {
 }
 
 func TestTLSAndWebSocket(t *testing.T) {
-	s := fake(t, mqttfake.WithTLS(), mqttfake.WithWebSocket())
-	for _, u := range []string{s.TLSURL(), s.WSURL()} {
+	s := fake(t, mqttfake.WithTLS(), mqttfake.WithWebSocket(), mqttfake.WithSecureWebSocket())
+	for _, u := range []string{s.TLSURL(), s.WSURL(), s.WSSURL()} {
 		c := connect(t, mqttclient.Endpoint{URLs: []string{u}, TLS: s.ClientTLSConfig()})
 		msgs, err := c.SubscribeChan(ctx(t), "t", 1, 1)
 		require.NoError(t, err)

@@ -12,8 +12,9 @@
 //     topic ACLs (WithUser), answering bad credentials with Mosquitto's codes;
 //   - raises mochi's per-client queue and inflight limits so bursts are
 //     never dropped silently;
-//   - offers TLS with a throw-away CA (WithTLS) and WebSocket (WithWebSocket)
-//     on ports known before the first client connects;
+//   - offers TLS with a throw-away CA (WithTLS) and WebSocket, plain and
+//     secure (WithWebSocket, WithSecureWebSocket), on ports known before the
+//     first client connects and kept across Restart;
 //   - closes safely while clients are still connecting (mochi #541);
 //   - answers protocol errors like Mosquitto: an unsupported protocol level
 //     gets CONNACK 0x01, a 3.1.1 empty client ID without clean session 0x02,

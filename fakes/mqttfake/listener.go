@@ -31,7 +31,7 @@ type listener struct {
 
 func newListener(id, proto string, ln net.Listener, g *gate, log *slog.Logger, prepare func(net.Conn) (net.Conn, bool)) *listener {
 	l := &listener{id: id, proto: proto, ln: ln, gate: g, prepare: prepare, done: make(chan struct{})}
-	if proto == "ws" {
+	if proto == "ws" || proto == "wss" {
 		up := &websocket.Upgrader{
 			Subprotocols: []string{"mqtt"},
 			CheckOrigin:  func(*http.Request) bool { return true },

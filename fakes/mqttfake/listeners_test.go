@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/eclipse/paho.golang/autopaho"
@@ -26,10 +27,19 @@ func TestTLS(t *testing.T) {
 }
 
 func TestWebSocket(t *testing.T) {
-	s := newServer(t, WithWebSocket())
+	s := newServer(t, WithWebSocket(), WithSecureWebSocket())
 	require.Regexp(t, `^ws://127\.0\.0\.1:\d+/mqtt$`, s.WSURL())
-	u, err := url.Parse(s.WSURL())
+	require.Regexp(t, `^wss://127\.0\.0\.1:\d+/mqtt$`, s.WSSURL())
+	require.Empty(t, s.TLSAddr(), "wss alone adds no mqtts listener")
+	for _, raw := range []string{s.WSURL(), s.WSSURL()} {
+		t.Run(strings.SplitN(raw, ":", 2)[0], func(t *testing.T) { testWebSocket(t, s, raw) })
+	}
+}
+
+func testWebSocket(t *testing.T, s *Server, raw string) {
+	u, err := url.Parse(raw)
 	require.NoError(t, err)
+	id := "ws-" + u.Scheme
 
 	got := make(chan *paho.Publish, 1)
 	ready := make(chan struct{}, 1)
@@ -37,11 +47,12 @@ func TestWebSocket(t *testing.T) {
 	defer cancel()
 	cm, err := autopaho.NewConnection(cctx, autopaho.ClientConfig{
 		ServerUrls:                    []*url.URL{u},
+		TlsCfg:                        s.ClientTLSConfig(),
 		KeepAlive:                     30,
 		CleanStartOnInitialConnection: true,
 		OnConnectionUp:                func(*autopaho.ConnectionManager, *paho.Connack) { ready <- struct{}{} },
 		ClientConfig: paho.ClientConfig{
-			ClientID: "ws",
+			ClientID: id,
 			OnPublishReceived: []func(paho.PublishReceived) (bool, error){
 				func(pr paho.PublishReceived) (bool, error) { got <- pr.Packet; return true, nil },
 			},
@@ -53,19 +64,18 @@ func TestWebSocket(t *testing.T) {
 	case <-ctx(t).Done():
 		t.Fatal("no WebSocket connection")
 	}
-	_, err = cm.Subscribe(ctx(t), &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: "ws/t", QoS: 1}}})
+	_, err = cm.Subscribe(ctx(t), &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: id, QoS: 1}}})
 	require.NoError(t, err)
-	_, err = cm.Publish(ctx(t), &paho.Publish{Topic: "ws/t", Payload: []byte("over ws"), QoS: 1})
+	ci, ok := s.Client(id)
+	require.True(t, ok)
+	require.Equal(t, u.Scheme, ci.Listener)
+	_, err = cm.Publish(ctx(t), &paho.Publish{Topic: id, Payload: []byte("over " + u.Scheme), QoS: 1})
 	require.NoError(t, err)
 	select {
 	case m := <-got:
-		require.Equal(t, "over ws", string(m.Payload))
+		require.Equal(t, "over "+u.Scheme, string(m.Payload))
 	case <-ctx(t).Done():
 		t.Fatal("no message over WebSocket")
 	}
 	require.NoError(t, cm.Disconnect(ctx(t)))
-	ci, ok := s.Client("ws")
-	if ok { // the session ends with the connection; mochi may still be tearing it down
-		require.Equal(t, "ws", ci.Listener)
-	}
 }

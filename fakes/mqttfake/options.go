@@ -17,6 +17,8 @@ type config struct {
 	tlsConfig  *tls.Config
 	ws         bool
 	wsAddr     string
+	wss        bool
+	wssAddr    string
 	logger     *slog.Logger
 	users      map[string]User
 	anonymous  *bool
@@ -31,6 +33,7 @@ func defaultConfig() config {
 		addr:       "127.0.0.1:0",
 		tlsAddr:    "127.0.0.1:0",
 		wsAddr:     "127.0.0.1:0",
+		wssAddr:    "127.0.0.1:0",
 		publishLog: 10000,
 	}
 }
@@ -63,6 +66,15 @@ func WithWebSocket() Option { return func(c *config) { c.ws = true } }
 // WithWebSocketAddr adds the WebSocket listener on addr.
 func WithWebSocketAddr(addr string) Option {
 	return func(c *config) { c.ws, c.wsAddr = true, addr }
+}
+
+// WithSecureWebSocket adds an MQTT-over-WebSocket listener behind TLS
+// (wss) on 127.0.0.1:0, using the same certificate as WithTLS; see WSSURL.
+func WithSecureWebSocket() Option { return func(c *config) { c.wss = true } }
+
+// WithSecureWebSocketAddr adds the wss listener on addr.
+func WithSecureWebSocketAddr(addr string) Option {
+	return func(c *config) { c.wss, c.wssAddr = true, addr }
 }
 
 // WithUser adds a user. Once any user exists, clients must authenticate

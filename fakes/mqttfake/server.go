@@ -30,7 +30,7 @@ type Server struct {
 
 	// Resolved on first start and reused by Restart, so clients can
 	// reconnect to the same addresses.
-	tcpAddr, tlsAddr, wsAddr string
+	tcpAddr, tlsAddr, wsAddr, wssAddr string
 
 	faults   fault.Injector[byte]
 	delivery deliveryRules
@@ -59,7 +59,7 @@ func New(opts ...Option) (*Server, error) {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s.rec.limit = cfg.publishLog
-	if cfg.tls {
+	if cfg.tls || cfg.wss {
 		if cfg.tlsConfig != nil {
 			s.serverTLS = cfg.tlsConfig
 		} else {
@@ -119,6 +119,7 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 		{"tcp", "tcp", &s.tcpAddr, s.cfg.addr, true},
 		{"tls", "tls", &s.tlsAddr, s.cfg.tlsAddr, s.cfg.tls},
 		{"ws", "ws", &s.wsAddr, s.cfg.wsAddr, s.cfg.ws},
+		{"wss", "wss", &s.wssAddr, s.cfg.wssAddr, s.cfg.wss},
 	}
 	for _, sp := range specs {
 		if !sp.on {
@@ -133,7 +134,7 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 			s.abort(g)
 			return nil, fmt.Errorf("mqttfake: listen %s on %s: %w", sp.id, addr, err)
 		}
-		if sp.proto == "tls" {
+		if sp.proto == "tls" || sp.proto == "wss" {
 			ln = tls.NewListener(ln, s.serverTLS)
 		}
 		l := newListener(sp.id, sp.proto, ln, g.gate, s.log, s.prepare)
@@ -295,8 +296,20 @@ func (s *Server) WSURL() string {
 	return "ws://" + s.wsAddr + "/mqtt"
 }
 
+// WSSAddr is the secure WebSocket listener's host:port, or "" without
+// WithSecureWebSocket.
+func (s *Server) WSSAddr() string { return s.wssAddr }
+
+// WSSURL is "wss://host:port/mqtt", or "" without WithSecureWebSocket.
+func (s *Server) WSSURL() string {
+	if s.wssAddr == "" {
+		return ""
+	}
+	return "wss://" + s.wssAddr + "/mqtt"
+}
+
 // ClientTLSConfig returns a client config trusting the generated CA (nil
-// without WithTLS, or with WithTLSConfig).
+// without WithTLS or WithSecureWebSocket, or with WithTLSConfig).
 func (s *Server) ClientTLSConfig() *tls.Config {
 	if s.ca == nil {
 		return nil
