@@ -27,6 +27,7 @@ func adminCode(err error) int {
 }
 
 func TestAdminTenantsNamespacesTopics(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	adm := newAdmin(t, srv)
 
@@ -91,6 +92,7 @@ func mustNS(t *testing.T, s string) *utils.NameSpaceName {
 }
 
 func TestAdminSubscriptionsAndStats(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	adm := newAdmin(t, srv)
 	topic := uniqueTopic(t)
@@ -132,6 +134,7 @@ func TestAdminSubscriptionsAndStats(t *testing.T) {
 }
 
 func TestAdminSchemaAndLookup(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	adm := newAdmin(t, srv)
 	topic := uniqueTopic(t)
@@ -149,6 +152,7 @@ func TestAdminSchemaAndLookup(t *testing.T) {
 }
 
 func TestAdminRequiresTokenWhenAuthEnabled(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, pulsarfake.WithTokens("admin-token"))
 	bad, err := pulsaradmin.NewClient(&pulsaradmin.Config{WebServiceURL: srv.AdminURL()})
 	require.NoError(t, err)

@@ -34,6 +34,7 @@ func tryProduce(t *testing.T, srv *pulsarfake.Server, auth pulsar.Authentication
 }
 
 func TestTokenAuthStaticList(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, pulsarfake.WithTokens("good-token"))
 	require.NoError(t, tryProduce(t, srv, pulsar.NewAuthenticationToken("good-token")))
 	err := tryProduce(t, srv, pulsar.NewAuthenticationToken("bad-token"))
@@ -45,6 +46,7 @@ func TestTokenAuthStaticList(t *testing.T) {
 }
 
 func TestTokenAuthJWT(t *testing.T) {
+	t.Parallel()
 	secret := []byte("0123456789abcdef0123456789abcdef")
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
@@ -66,6 +68,7 @@ func TestTokenAuthJWT(t *testing.T) {
 }
 
 func TestAuthRefreshChallenge(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, pulsarfake.WithTokens("t1", "t2"))
 	tokens := make(chan string, 10)
 	tokens <- "t1"

@@ -8,6 +8,7 @@ import (
 )
 
 func TestProduceConsume(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -34,4 +35,19 @@ func TestProduceConsume(t *testing.T) {
 		require.Equal(t, map[string]string{"a": "b"}, got[4].Properties())
 		p.Close()
 	}
+}
+
+func TestHTTPServiceURLLookup(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	require.NoError(t, srv.CreateTopic("http-parted", 2))
+	cl := newClient(t, srv, func(o *pulsar.ClientOptions) { o.URL = srv.AdminURL() })
+	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: "http-parted", SubscriptionName: "s"})
+	require.NoError(t, err)
+	defer cons.Close()
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: "http-parted", DisableBatching: true})
+	require.NoError(t, err)
+	defer p.Close()
+	produce(t, p, payloads(4, "h")...)
+	require.ElementsMatch(t, []string{"h-0", "h-1", "h-2", "h-3"}, strs(receive(t, cons, 4, true)))
 }

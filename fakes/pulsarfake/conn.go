@@ -47,6 +47,9 @@ type conn struct {
 	smu       sync.Mutex
 	producers map[uint64]*producer
 	consumers map[uint64]*consumer
+	// closedProducers are ids closed on this connection: SENDs still in
+	// flight for them are dropped, as the broker does.
+	closedProducers map[uint64]struct{}
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -58,6 +61,8 @@ func newConn(s *Server, nc net.Conn) *conn {
 		done:      make(chan struct{}),
 		producers: map[uint64]*producer{},
 		consumers: map[uint64]*consumer{},
+
+		closedProducers: map[uint64]struct{}{},
 	}
 	c.lastReadNs.Store(time.Now().UnixNano())
 	return c
@@ -90,6 +95,19 @@ func (c *conn) writeMessage(h *wire.MessageHeader, data []byte) {
 		return
 	}
 	c.wbuf = wire.AppendMessage(c.wbuf, h, data)
+	c.wmu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeReceipt queues a SEND_RECEIPT.
+func (c *conn) writeReceipt(producerID, seq, highest, ledger, entry uint64) {
+	c.wmu.Lock()
+	if !c.closeAfter {
+		c.wbuf = wire.AppendSendReceipt(c.wbuf, producerID, seq, highest, ledger, entry)
+	}
 	c.wmu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
@@ -483,6 +501,22 @@ func (c *conn) forgetProducer(p *producer) {
 	c.smu.Lock()
 	if c.producers[p.id] == p {
 		delete(c.producers, p.id)
+		c.closedProducers[p.id] = struct{}{}
 	}
 	c.smu.Unlock()
+}
+
+func (c *conn) addProducer(p *producer) {
+	c.smu.Lock()
+	c.producers[p.id] = p
+	delete(c.closedProducers, p.id)
+	c.smu.Unlock()
+}
+
+// producerClosed reports whether id was a producer of this connection.
+func (c *conn) producerClosed(id uint64) bool {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	_, ok := c.closedProducers[id]
+	return ok
 }

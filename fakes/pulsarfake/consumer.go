@@ -18,6 +18,10 @@ type consumer struct {
 	since    time.Time
 	metadata map[string]string
 	ranges   [][2]int32 // Key_Shared sticky hash ranges
+	// joinPos keeps a Key_Shared consumer that joined while entries were
+	// out from reading at or past that entry until everything before it is
+	// acknowledged, so a key that moves to it stays in order.
+	joinPos uint64
 
 	permits  int64
 	flowed   bool
@@ -133,6 +137,10 @@ func (c *conn) subscribe(t *topic, cmd *wire.CommandSubscribe) error {
 			}
 		}
 	}
+	if typ == KeyShared && len(sub.consumers) > 0 && sub.readPos > sub.ackFloor &&
+		!cmd.GetKeySharedMeta().GetAllowOutOfOrderDelivery() {
+		cs.joinPos = sub.readPos
+	}
 	c.smu.Lock()
 	c.consumers[cs.id] = cs
 	c.smu.Unlock()
@@ -192,6 +200,9 @@ func (c *conn) handleAck(cmd *wire.CommandAck) bool {
 	t := cs.sub.t
 	t.mu.Lock()
 	cs.sub.applyAck(cmd.GetAckType(), cmd.MessageId)
+	if cs.sub.typ == KeyShared {
+		cs.sub.dispatch() // acks may unblock a recently joined consumer
+	}
 	t.mu.Unlock()
 	if cmd.RequestId != nil {
 		c.sendAckResponse(cmd, 0, "")

@@ -20,6 +20,7 @@ type user struct {
 const userV1 = `{"type":"record","name":"User","namespace":"test","fields":[{"name":"id","type":"int"},{"name":"name","type":"string"}]}`
 
 func TestSchemaRegistryAndCompatibility(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -57,6 +58,7 @@ func TestSchemaRegistryAndCompatibility(t *testing.T) {
 }
 
 func TestAutoTopicCreationOff(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, pulsarfake.WithAutoTopicCreation(false))
 	cl := newClient(t, srv, func(o *pulsar.ClientOptions) { o.OperationTimeout = 2 * time.Second })
 	_, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: "missing"})
@@ -74,6 +76,7 @@ func TestAutoTopicCreationOff(t *testing.T) {
 }
 
 func TestAutoCreatedPartitions(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, pulsarfake.WithAutoCreatedPartitions(3))
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -86,6 +89,7 @@ func TestAutoCreatedPartitions(t *testing.T) {
 }
 
 func TestNonPersistentTopic(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := "non-persistent://public/default/np-" + strings.ReplaceAll(t.Name(), "/", "-")
@@ -111,6 +115,7 @@ func TestNonPersistentTopic(t *testing.T) {
 }
 
 func TestProducerNamesAndAccessModes(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv, func(o *pulsar.ClientOptions) { o.OperationTimeout = 2 * time.Second })
 	topic := uniqueTopic(t)
@@ -136,6 +141,7 @@ func TestProducerNamesAndAccessModes(t *testing.T) {
 }
 
 func TestChunkedMessage(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -152,6 +158,7 @@ func TestChunkedMessage(t *testing.T) {
 }
 
 func TestMessageTooLarge(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, pulsarfake.WithMaxMessageSize(64<<10))
 	cl := newClient(t, srv)
 	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: uniqueTopic(t), DisableBatching: true})
@@ -162,6 +169,7 @@ func TestMessageTooLarge(t *testing.T) {
 }
 
 func TestTransactions(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv, func(o *pulsar.ClientOptions) { o.EnableTransaction = true })
 	topic := uniqueTopic(t)
@@ -201,6 +209,7 @@ func TestTransactions(t *testing.T) {
 }
 
 func TestTransactionsDisabled(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, pulsarfake.WithTransactionCoordinators(0))
 	_, err := pulsar.NewClient(pulsar.ClientOptions{URL: srv.ServiceURL(), EnableTransaction: true, Logger: clientLogger(),
 		OperationTimeout: 2 * time.Second})
@@ -208,6 +217,7 @@ func TestTransactionsDisabled(t *testing.T) {
 }
 
 func TestPublishAndInspect(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	topic := uniqueTopic(t)
 	ids, err := srv.Publish(topic, pulsarfake.Message{Payload: []byte("p"), Key: "k", Properties: map[string]string{"a": "1"}})
@@ -245,6 +255,7 @@ func TestPublishAndInspect(t *testing.T) {
 }
 
 func TestConsumeWithContextCancel(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: uniqueTopic(t), SubscriptionName: "s"})

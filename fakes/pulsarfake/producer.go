@@ -64,9 +64,7 @@ func (c *conn) handleProducer(cmd *wire.CommandProducer) bool {
 		c.sendBrokerError(reqID, err)
 		return true
 	}
-	c.smu.Lock()
-	c.producers[p.id] = p
-	c.smu.Unlock()
+	c.addProducer(p)
 	for _, f := range fenced {
 		f.conn.forgetProducer(f)
 		f.conn.send(&wire.BaseCommand{Type: wire.BaseCommand_CLOSE_PRODUCER.Enum(), CloseProducer: &wire.CommandCloseProducer{
@@ -159,8 +157,10 @@ func (s *Server) producerGone(t *topic, _ *producer) {
 func (c *conn) handleSend(cmd *wire.CommandSend, hp []byte) bool {
 	p := c.producer(cmd.GetProducerId())
 	if p == nil {
-		c.sendSendError(cmd.GetProducerId(), cmd.GetSequenceId(), NotAllowedError, "Producer is not connected")
-		return true
+		if c.producerClosed(cmd.GetProducerId()) {
+			return true // in flight when the producer was closed
+		}
+		return c.protocolViolation(wire.BaseCommand_SEND, "message for a producer that is not ready")
 	}
 	seq := cmd.GetSequenceId()
 	if !p.ready {
@@ -197,8 +197,7 @@ func (c *conn) handleSend(cmd *wire.CommandSend, hp []byte) bool {
 	if highest < seq {
 		highest = seq
 	}
-	ledger := p.topic.ledger
-	c.write(func(b []byte) []byte { return wire.AppendSendReceipt(b, p.id, seq, highest, ledger, id) })
+	c.writeReceipt(p.id, seq, highest, p.topic.ledger, id)
 	return true
 }
 

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNackRedeliveryAndDeadLetter(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -45,6 +46,7 @@ func TestNackRedeliveryAndDeadLetter(t *testing.T) {
 }
 
 func TestRetryLetterTopic(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -70,6 +72,7 @@ func TestRetryLetterTopic(t *testing.T) {
 }
 
 func TestNackOnExclusiveRewinds(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -90,6 +93,7 @@ func TestNackOnExclusiveRewinds(t *testing.T) {
 }
 
 func TestBatchIndexAck(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)

@@ -48,9 +48,8 @@ type subscription struct {
 
 	consumers []*consumer
 	rr        int
-	active    *consumer       // Exclusive and Failover
-	ring      []ringPoint     // Key_Shared auto-split
-	keyOwner  map[uint32]bool // scratch
+	active    *consumer   // Exclusive and Failover
+	ring      []ringPoint // Key_Shared auto-split
 }
 
 func newSubscription(t *topic, name string, typ SubscriptionType, durable bool, start uint64) *subscription {
@@ -226,6 +225,13 @@ func (s *subscription) pick(e *entry) *consumer {
 		c := s.keyConsumer(e.key)
 		if c == nil || c.permits <= 0 {
 			return nil
+		}
+		if c.joinPos > 0 {
+			if s.ackFloor >= c.joinPos {
+				c.joinPos = 0
+			} else if e.id >= c.joinPos {
+				return nil
+			}
 		}
 		return c
 	}

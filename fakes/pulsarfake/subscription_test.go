@@ -12,6 +12,7 @@ import (
 )
 
 func TestExclusiveRejectsSecondConsumer(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -27,6 +28,7 @@ func TestExclusiveRejectsSecondConsumer(t *testing.T) {
 }
 
 func TestSharedSpreadsMessages(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -43,29 +45,23 @@ func TestSharedSpreadsMessages(t *testing.T) {
 	produce(t, p, payloads(40, "m")...)
 
 	seen := map[string]int{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
 	counts := make([]int, 2)
-	for i, c := range []pulsar.Consumer{c1, c2} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			for {
-				m, err := c.Receive(ctx)
-				if err != nil {
-					return
-				}
-				c.Ack(m)
-				mu.Lock()
-				seen[string(m.Payload())]++
-				counts[i]++
-				mu.Unlock()
-			}
-		}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for total := 0; total < 40; total++ {
+		var m pulsar.ConsumerMessage
+		select {
+		case m = <-c1.Chan():
+			counts[0]++
+		case m = <-c2.Chan():
+			counts[1]++
+		case <-ctx.Done():
+			t.Fatalf("received %d of 40", total)
+		}
+		m.Consumer.Ack(m.Message)
+		seen[string(m.Payload())]++
 	}
-	wg.Wait()
+	expectNothing(t, c1, 100*time.Millisecond)
 	require.Len(t, seen, 40)
 	for k, v := range seen {
 		require.Equal(t, 1, v, k)
@@ -75,6 +71,7 @@ func TestSharedSpreadsMessages(t *testing.T) {
 }
 
 func TestFailoverActiveConsumerAndTakeover(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -126,6 +123,7 @@ func (l eventListener) BecameInactive(pulsar.Consumer, string, int32) {
 }
 
 func TestKeySharedKeepsKeyOnOneConsumer(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -150,12 +148,12 @@ func TestKeySharedKeepsKeyOnOneConsumer(t *testing.T) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	total := 0
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	for i, c := range cons {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
 			for {
 				m, err := c.Receive(ctx)
 				if err != nil {
@@ -174,6 +172,9 @@ func TestKeySharedKeepsKeyOnOneConsumer(t *testing.T) {
 				}
 				last[m.Key()] = n
 				total++
+				if total == 200 {
+					cancel()
+				}
 				mu.Unlock()
 			}
 		}()
@@ -188,6 +189,7 @@ func TestKeySharedKeepsKeyOnOneConsumer(t *testing.T) {
 }
 
 func TestInitialPosition(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -208,6 +210,7 @@ func TestInitialPosition(t *testing.T) {
 }
 
 func TestUnackedRedeliveredAfterConsumerClose(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -233,6 +236,7 @@ func TestUnackedRedeliveredAfterConsumerClose(t *testing.T) {
 }
 
 func TestCumulativeAck(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
@@ -252,4 +256,55 @@ func TestCumulativeAck(t *testing.T) {
 	require.NoError(t, err)
 	defer c2.Close()
 	require.Equal(t, []string{"m-4", "m-5"}, strs(receive(t, c2, 2, true)))
+}
+
+func TestKeySharedNewConsumerWaitsForEarlierAcks(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	opts := pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", Type: pulsar.KeyShared,
+		AckGroupingOptions: &pulsar.AckGroupingOptions{MaxSize: 0}}
+	c1, err := cl.Subscribe(opts)
+	require.NoError(t, err)
+	defer c1.Close()
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
+	require.NoError(t, err)
+	defer p.Close()
+	send := func(from, to int) {
+		for i := from; i < to; i++ {
+			produce(t, p, &pulsar.ProducerMessage{Key: fmt.Sprintf("k%d", i%10), Payload: []byte(fmt.Sprint(i))})
+		}
+	}
+	send(0, 20)
+	held := receive(t, c1, 20, false)
+	c2, err := cl.Subscribe(opts)
+	require.NoError(t, err)
+	defer c2.Close()
+	send(20, 40)
+	// c2 may not overtake c1's unacknowledged messages of the same keys.
+	expectNothing(t, c2, 300*time.Millisecond)
+	for _, m := range held {
+		require.NoError(t, c1.Ack(m))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	got := 0
+	for got < 20 {
+		var m pulsar.Message
+		select {
+		case cm := <-c1.Chan():
+			m = cm.Message
+			c1.Ack(m)
+		case cm := <-c2.Chan():
+			m = cm.Message
+			c2.Ack(m)
+		case <-ctx.Done():
+			t.Fatalf("got %d of 20", got)
+		}
+		var n int
+		fmt.Sscan(string(m.Payload()), &n)
+		require.GreaterOrEqual(t, n, 20)
+		got++
+	}
 }

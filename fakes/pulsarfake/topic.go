@@ -208,7 +208,7 @@ func (t *topic) wakeAtLocked(ms int64) {
 		return
 	}
 	t.stopTimerLocked()
-	d := time.Duration(ms-t.s.opts.clock.Now().UnixMilli()) * time.Millisecond
+	d := time.UnixMilli(ms).Sub(t.s.opts.clock.Now())
 	t.timerAt = ms
 	t.timer = t.s.opts.clock.AfterFunc(max(d, 0), t.onTimer)
 }

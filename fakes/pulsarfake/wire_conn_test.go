@@ -115,6 +115,7 @@ func newTestServer(t *testing.T, opts ...Option) *Server {
 }
 
 func TestWireBadChecksumIsRejectedNotFatal(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	r := dialRaw(t, s)
 	r.connect()
@@ -135,6 +136,7 @@ func TestWireBadChecksumIsRejectedNotFatal(t *testing.T) {
 }
 
 func TestWireCommandBeforeConnectClosesConnection(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	r := dialRaw(t, s)
 	r.send(&wire.BaseCommand{Type: wire.BaseCommand_LOOKUP.Enum(), Lookup: &wire.CommandLookupTopic{
@@ -144,6 +146,7 @@ func TestWireCommandBeforeConnectClosesConnection(t *testing.T) {
 }
 
 func TestWirePingBeforeConnectIsAnswered(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	r := dialRaw(t, s)
 	r.send(&wire.BaseCommand{Type: wire.BaseCommand_PING.Enum(), Ping: &wire.CommandPing{}})
@@ -151,6 +154,7 @@ func TestWirePingBeforeConnectIsAnswered(t *testing.T) {
 }
 
 func TestWireUnknownCommandClosesConnection(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	for name, body := range map[string][]byte{
 		"unknown type 999":      {0x08, 0xe7, 0x07},
@@ -182,6 +186,7 @@ func mustMarshal(m proto.Message) []byte {
 }
 
 func TestWireOversizedFrameClosesConnection(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, WithMaxMessageSize(1024))
 	r := dialRaw(t, s)
 	r.connect()
@@ -198,6 +203,7 @@ func TestWireOversizedFrameClosesConnection(t *testing.T) {
 }
 
 func TestWireTruncatedFrame(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	r := dialRaw(t, s)
 	r.connect()
@@ -214,6 +220,7 @@ func TestWireTruncatedFrame(t *testing.T) {
 }
 
 func TestWireSecondConnectClosesConnection(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	r := dialRaw(t, s)
 	r.connect()
@@ -222,6 +229,7 @@ func TestWireSecondConnectClosesConnection(t *testing.T) {
 }
 
 func TestWireBrokerPingsAndClosesIdle(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t, WithKeepAlive(50*time.Millisecond))
 	r := dialRaw(t, s)
 	r.connect()
@@ -234,6 +242,7 @@ func TestWireBrokerPingsAndClosesIdle(t *testing.T) {
 }
 
 func TestWireConnectionTeardownCleansUp(t *testing.T) {
+	t.Parallel()
 	s := newTestServer(t)
 	r := dialRaw(t, s)
 	r.connect()
