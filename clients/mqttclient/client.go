@@ -40,6 +40,8 @@ type Client struct {
 	cancel      context.CancelFunc
 	id          string
 	keepSession bool
+	closing     chan struct{} // closed when Disconnect starts
+	closeOnce   sync.Once
 
 	mu      sync.Mutex
 	subs    map[string]*subscription
@@ -65,7 +67,10 @@ func Connect(ctx context.Context, ep Endpoint) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{id: ep.clientID(), keepSession: ep.SessionExpiry > 0, subs: map[string]*subscription{}, changed: make(chan struct{})}
+	c := &Client{
+		id: ep.clientID(), keepSession: ep.SessionExpiry > 0, closing: make(chan struct{}),
+		subs: map[string]*subscription{}, changed: make(chan struct{}),
+	}
 	keepAlive := ep.KeepAlive
 	if keepAlive <= 0 {
 		keepAlive = 30 * time.Second
@@ -286,10 +291,17 @@ func (c *Client) Subscribe(ctx context.Context, filter string, qos byte, h Handl
 }
 
 // SubscribeChan subscribes and delivers messages on a channel with buffer
-// buf. Receive from it promptly: a full channel stalls the client.
+// buf. Receive from it promptly: a full channel stalls the client (until
+// Disconnect, which drops what does not fit).
 func (c *Client) SubscribeChan(ctx context.Context, filter string, qos byte, buf int) (<-chan Message, error) {
 	ch := make(chan Message, buf)
-	if err := c.Subscribe(ctx, filter, qos, func(m Message) { ch <- m }); err != nil {
+	deliver := func(m Message) {
+		select {
+		case ch <- m:
+		case <-c.closing: // paho's shutdown waits for this handler
+		}
+	}
+	if err := c.Subscribe(ctx, filter, qos, deliver); err != nil {
 		return nil, err
 	}
 	return ch, nil
@@ -352,6 +364,7 @@ func (c *Client) Raw() *autopaho.ConnectionManager { return c.cm }
 // Disconnect sends DISCONNECT, stops reconnecting and waits for the
 // client's goroutines (bounded by ctx). Calling it again is harmless.
 func (c *Client) Disconnect(ctx context.Context) error {
+	c.closeOnce.Do(func() { close(c.closing) })
 	err := c.cm.Disconnect(ctx)
 	c.shutdown()
 	if err != nil {
@@ -361,6 +374,7 @@ func (c *Client) Disconnect(ctx context.Context) error {
 }
 
 func (c *Client) shutdown() {
+	c.closeOnce.Do(func() { close(c.closing) })
 	c.cancel()
 	<-c.cm.Done()
 	c.resubs.Wait()

@@ -155,11 +155,24 @@ func TestTLSAndWebSocket(t *testing.T) {
 	s := fake(t, mqttfake.WithTLS(), mqttfake.WithWebSocket(), mqttfake.WithSecureWebSocket())
 	for _, u := range []string{s.TLSURL(), s.WSURL(), s.WSSURL()} {
 		c := connect(t, mqttclient.Endpoint{URLs: []string{u}, TLS: s.ClientTLSConfig()})
-		msgs, err := c.SubscribeChan(ctx(t), "t", 1, 1)
+		msgs, err := c.SubscribeChan(ctx(t), u, 1, 1) // a topic per client: buffers of 1
 		require.NoError(t, err)
-		require.NoError(t, c.Publish(ctx(t), "t", []byte(u), 1, false))
+		require.NoError(t, c.Publish(ctx(t), u, []byte(u), 1, false))
 		require.Equal(t, u, string(recv(t, msgs).Payload))
 	}
+}
+
+func TestFullChannelDoesNotBlockDisconnect(t *testing.T) {
+	s := fake(t)
+	c, err := mqttclient.Connect(ctx(t), mqttclient.Endpoint{URLs: []string{s.URL()}})
+	require.NoError(t, err)
+	_, err = c.SubscribeChan(ctx(t), "full", 0, 1) // never read
+	require.NoError(t, err)
+	for range 3 {
+		require.NoError(t, c.Publish(ctx(t), "full", []byte("x"), 0, false))
+	}
+	require.NoError(t, c.Publish(ctx(t), "sync", nil, 1, false)) // the three are routed by now
+	require.NoError(t, c.Disconnect(ctx(t)))
 }
 
 func TestBadEndpoint(t *testing.T) {
