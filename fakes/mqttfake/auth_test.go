@@ -92,3 +92,18 @@ func TestACL(t *testing.T) {
 	require.True(t, v3.IsConnected())
 	require.True(t, s.Published("cmd/reboot")[len(s.Published("cmd/reboot"))-1].Dropped)
 }
+
+// mochi checks write ACLs on the raw topic name, which is empty when a
+// publish uses a topic alias; the fake checks the resolved topic.
+func TestACLWithTopicAlias(t *testing.T) {
+	s := newServer(t, WithUser("dev", "pw", ACL{Filter: "telemetry/#", Read: true, Write: true}))
+	c := mustV5(t, s.Addr(), "dev", withCreds("dev", "pw"))
+	c.sub(t, "telemetry/#", 1)
+	alias := uint16(1)
+	for _, topic := range []string{"telemetry/t1", ""} {
+		_, err := c.Publish(ctx(t), &paho.Publish{Topic: topic, Payload: []byte("v"), QoS: 1,
+			Properties: &paho.PublishProperties{TopicAlias: &alias}})
+		require.NoError(t, err)
+		require.Equal(t, "telemetry/t1", c.next(t).Topic)
+	}
+}

@@ -112,13 +112,11 @@ func v3ConnackCode(code byte) byte {
 // OnConnectAuthenticate accepts: OnConnect already decided.
 func (h *fakeHook) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
 
-// OnACLCheck lets a 3.1.1 client's denied publish through to OnPublish:
-// mochi would disconnect the client, Mosquitto acknowledges and drops it.
+// OnACLCheck leaves publishes to OnPublish, which sees the topic after
+// topic-alias resolution (mochi checks the raw, possibly empty, name) and
+// can answer 3.1.1 clients as Mosquitto does (mochi disconnects them).
 func (h *fakeHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	if write && cl.Properties.ProtocolVersion < 5 {
-		return true
-	}
-	return h.s.cfg.allowed(cl, topic, write)
+	return write || h.s.cfg.allowed(cl, topic, false)
 }
 
 // OnPacketEncode advertises the packet size limit to v5 clients, as
@@ -138,13 +136,21 @@ func (h *fakeHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 	if cl.Net.Inline {
 		return pk, nil
 	}
-	if cl.Properties.ProtocolVersion < 5 && !h.s.cfg.allowed(cl, pk.TopicName, true) {
-		return pk, packets.CodeSuccessIgnore // see OnACLCheck
-	}
-	code, fail, delay := h.s.faults.Check(opPublish, pk.TopicName)
-	d, drop := h.s.delivery.check(pk.TopicName)
-	if delay += d; delay > 0 {
-		time.Sleep(delay)
+	var (
+		code  = packets.ErrNotAuthorized.Code
+		fail  = true
+		drop  bool
+		delay time.Duration
+	)
+	// Not authorized: v5 QoS 1/2 get 0x87, everything else is acked and
+	// dropped (Mosquitto 2.0.11 acks a denied 3.1.1 publish with rc 0).
+	if h.s.cfg.allowed(cl, pk.TopicName, true) {
+		code, fail, delay = h.s.faults.Check(opPublish, pk.TopicName)
+		var d time.Duration
+		d, drop = h.s.delivery.check(pk.TopicName)
+		if delay += d; delay > 0 {
+			time.Sleep(delay)
+		}
 	}
 	if !fail {
 		if drop {
