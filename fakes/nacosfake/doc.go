@@ -35,6 +35,9 @@
 //   - Auth (WithAuth): login at /nacos/v1/auth/login or /v1/auth/users/login;
 //     missing or bad tokens get HTTP 403 or a typed gRPC errorCode 403.
 //     WithAccessKey checks ak/sk signatures on gRPC requests.
+//   - Console: /v1/console/namespaces creates, lists and deletes namespaces
+//     so fixture code written for a real server works; any namespace id is
+//     usable without creating it, as in Nacos 2.x.
 //
 // Not modelled: gray (beta/tag) publishing (accepted and ignored), push
 // retries until acked, idle ClientDetectionRequest, service selectors, TCP
@@ -45,8 +48,8 @@
 // # Test hooks
 //
 // Seed with SetConfig, RegisterInstance and LoadSeedDir; inspect with
-// Configs, GetConfig, Instances, Services, Subscribers, Listeners, Pollers
-// and Connections; inject faults with FailNext, Delay, DropConnections,
+// Configs, GetConfig, Instances, Services, Subscribers, UDPSubscribers,
+// Listeners, Pollers, Namespaces and Connections; inject faults with FailNext, Delay, DropConnections,
 // ResetConnections and Restart; drive time with Advance; start over with
 // Reset. WithDataDir persists configs and persistent instances as JSON.
 package nacosfake

@@ -307,3 +307,38 @@ func TestHTTPUDPPushToListClients(t *testing.T) {
 	srv.Advance(31 * time.Second)
 	require.Equal(t, 0, srv.UDPSubscribers("", "", "udp"))
 }
+
+func TestHTTPConsoleNamespaces(t *testing.T) {
+	dir := t.TempDir()
+	srv := newServer(t, nacosfake.WithDataDir(dir))
+	base := srv.URL() + "/v1/console/namespaces"
+	r := do(t, "POST", base, url.Values{"customNamespaceId": {"dev"}, "namespaceName": {"Dev"}, "namespaceDesc": {"for devs"}}, nil)
+	require.Equal(t, "true", strings.TrimSpace(r.body))
+	r = do(t, "POST", base, url.Values{"customNamespaceId": {"dev"}, "namespaceName": {"Dev"}}, nil)
+	require.Equal(t, "false", strings.TrimSpace(r.body), "duplicate id")
+	r = do(t, "GET", base+"?checkNamespaceIdExist=true&customNamespaceId=dev", nil, nil)
+	require.Equal(t, "true", strings.TrimSpace(r.body))
+	srv.SetConfig("dev", "G", "k", "v")
+	r = do(t, "GET", base, nil, nil)
+	var list struct {
+		Code int `json:"code"`
+		Data []struct {
+			Namespace   string `json:"namespace"`
+			ShowName    string `json:"namespaceShowName"`
+			ConfigCount int    `json:"configCount"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &list))
+	require.Equal(t, 200, list.Code)
+	require.Len(t, list.Data, 2)
+	require.Equal(t, "public", list.Data[0].ShowName)
+	require.Equal(t, "dev", list.Data[1].Namespace)
+	require.Equal(t, 1, list.Data[1].ConfigCount)
+	require.NoError(t, srv.Close())
+
+	again := newServer(t, nacosfake.WithDataDir(dir))
+	require.Equal(t, []nacosfake.Namespace{{ID: "dev", Name: "Dev", Desc: "for devs"}}, again.Namespaces())
+	r = do(t, "DELETE", again.URL()+"/v1/console/namespaces?namespaceId=dev", nil, nil)
+	require.Equal(t, "true", strings.TrimSpace(r.body))
+	require.Empty(t, again.Namespaces())
+}

@@ -16,9 +16,10 @@ const stateFile = "nacosfake-state.json"
 // state is what WithDataDir keeps across runs: configs and persistent
 // instances. Ephemeral instances die with their clients, as in Nacos.
 type state struct {
-	Configs   []Config      `json:"configs"`
-	Instances []Instance    `json:"instances"`
-	Services  []serviceMeta `json:"services,omitempty"`
+	Configs    []Config      `json:"configs"`
+	Instances  []Instance    `json:"instances"`
+	Services   []serviceMeta `json:"services,omitempty"`
+	Namespaces []Namespace   `json:"namespaces,omitempty"`
 }
 
 // serviceMeta is a service created through /v1/ns/service.
@@ -39,6 +40,7 @@ func (s *Server) persistLocked() {
 	for _, c := range s.configs {
 		st.Configs = append(st.Configs, *c)
 	}
+	st.Namespaces = s.namespaceListLocked()
 	for _, svc := range s.services {
 		if svc.explicit {
 			st.Services = append(st.Services, serviceMeta{Namespace: svc.key.ns, Group: svc.key.group, Name: svc.key.name,
@@ -86,6 +88,10 @@ func (s *Server) load() error {
 	for i := range st.Configs {
 		c := st.Configs[i]
 		s.configs[newConfigKey(c.Tenant, c.Group, c.DataID)] = &c
+	}
+	for i := range st.Namespaces {
+		ns := st.Namespaces[i]
+		s.namespaces[ns.ID] = &ns
 	}
 	for _, m := range st.Services {
 		svc := s.serviceLocked(newSvcKey(m.Namespace, m.Group, m.Name), true)

@@ -25,15 +25,16 @@ type Server struct {
 	log    *slog.Logger
 	lifeMu sync.Mutex // serialises Close and Restart
 
-	mu        sync.Mutex
-	configs   map[configKey]*Config
-	listeners map[configKey]map[string]string // key -> connID -> tenant as the client sent it
-	pollers   map[*poller]struct{}
-	services  map[svcKey]*service
-	conns     map[string]*conn
-	tokens    map[string]time.Time // accessToken -> expiry
-	offset    time.Duration        // added to opts.now by Advance
-	closed    bool
+	mu         sync.Mutex
+	configs    map[configKey]*Config
+	listeners  map[configKey]map[string]string // key -> connID -> tenant as the client sent it
+	pollers    map[*poller]struct{}
+	services   map[svcKey]*service
+	conns      map[string]*conn
+	tokens     map[string]time.Time  // accessToken -> expiry
+	namespaces map[string]*Namespace // created through the console API
+	offset     time.Duration         // added to opts.now by Advance
+	closed     bool
 
 	faults fault.Injector[int]
 	sched  *scheduler
@@ -54,14 +55,15 @@ type Server struct {
 // New starts a server. See the Option functions for defaults.
 func New(opts ...Option) (*Server, error) {
 	s := &Server{
-		opts:      defaultOptions(),
-		configs:   map[configKey]*Config{},
-		listeners: map[configKey]map[string]string{},
-		pollers:   map[*poller]struct{}{},
-		services:  map[svcKey]*service{},
-		conns:     map[string]*conn{},
-		tokens:    map[string]time.Time{},
-		done:      make(chan struct{}),
+		opts:       defaultOptions(),
+		configs:    map[configKey]*Config{},
+		listeners:  map[configKey]map[string]string{},
+		pollers:    map[*poller]struct{}{},
+		services:   map[svcKey]*service{},
+		conns:      map[string]*conn{},
+		tokens:     map[string]time.Time{},
+		namespaces: map[string]*Namespace{},
+		done:       make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(&s.opts)
@@ -232,7 +234,7 @@ func portOf(addr string) int {
 	return n
 }
 
-// Reset forgets every config and instance (notifying listeners and
+// Reset forgets every config, instance and created namespace (notifying listeners and
 // subscribers) and removes all fault rules, for reusing one server across
 // tests. Connections, subscriptions and listeners stay.
 func (s *Server) Reset() {
@@ -242,6 +244,7 @@ func (s *Server) Reset() {
 	for k := range s.configs {
 		s.removeLocked(k)
 	}
+	clear(s.namespaces)
 	for _, svc := range s.services {
 		svc.explicit = false
 		if len(svc.owners) > 0 {

@@ -1,0 +1,117 @@
+package nacosfake
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+)
+
+// Namespaces through /v1/console/namespaces, so fixture code that creates a
+// namespace on a real Nacos runs unchanged. The fake itself accepts any
+// namespace id whether or not it was created, as Nacos 2.x does.
+
+// Namespace is one created namespace.
+type Namespace struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Desc string `json:"desc,omitempty"`
+}
+
+var validNamespaceID = regexp.MustCompile(`^[\w-]+$`)
+
+func (s *Server) namespaceJSONLocked(id, name, desc string, typ int) map[string]any {
+	n := 0
+	for k := range s.configs {
+		if k.tenant == id {
+			n++
+		}
+	}
+	return map[string]any{"namespace": id, "namespaceShowName": name, "namespaceDesc": desc, "quota": 200, "configCount": n, "type": typ}
+}
+
+func httpGetNamespaces(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case q.Get("checkNamespaceIdExist") == "true":
+		_, ok := s.namespaces[q.Get("customNamespaceId")]
+		writeJSON(w, ok)
+	case q.Get("show") == "all":
+		id := q.Get("namespaceId")
+		if id == "" || id == DefaultNamespace {
+			writeJSON(w, s.namespaceJSONLocked("", "Public", "Public Namespace", 0))
+			return
+		}
+		ns, ok := s.namespaces[id]
+		if !ok {
+			writeText(w, http.StatusNotFound, "namespace "+id+" not exist")
+			return
+		}
+		writeJSON(w, s.namespaceJSONLocked(id, ns.Name, ns.Desc, 2))
+	default:
+		data := []map[string]any{s.namespaceJSONLocked("", "public", "", 0)}
+		for _, ns := range s.namespaceListLocked() {
+			data = append(data, s.namespaceJSONLocked(ns.ID, ns.Name, ns.Desc, 2))
+		}
+		writeJSON(w, map[string]any{"code": 200, "message": nil, "data": data})
+	}
+}
+
+func httpCreateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
+	id, name := q.Get("customNamespaceId"), q.Get("namespaceName")
+	if name == "" {
+		writeText(w, http.StatusBadRequest, "Required parameter 'namespaceName' is not present")
+		return
+	}
+	if id == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		id = fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, exists := s.namespaces[id]; exists || !validNamespaceID.MatchString(id) || len(id) > 128 {
+		writeJSON(w, false)
+		return
+	}
+	s.namespaces[id] = &Namespace{ID: id, Name: name, Desc: q.Get("namespaceDesc")}
+	s.persistLocked()
+	writeJSON(w, true)
+}
+
+func httpUpdateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ns, ok := s.namespaces[q.Get("namespace")]; ok {
+		ns.Name, ns.Desc = q.Get("namespaceShowName"), q.Get("namespaceDesc")
+		s.persistLocked()
+	}
+	writeJSON(w, true)
+}
+
+func httpDeleteNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.namespaces, q.Get("namespaceId"))
+	s.persistLocked()
+	writeJSON(w, true)
+}
+
+func (s *Server) namespaceListLocked() []Namespace {
+	out := make([]Namespace, 0, len(s.namespaces))
+	for _, ns := range s.namespaces {
+		out = append(out, *ns)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Namespaces lists the namespaces created through the console API.
+func (s *Server) Namespaces() []Namespace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.namespaceListLocked()
+}
