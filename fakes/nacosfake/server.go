@@ -234,9 +234,9 @@ func portOf(addr string) int {
 	return n
 }
 
-// Reset forgets every config, instance and created namespace (notifying listeners and
-// subscribers) and removes all fault rules, for reusing one server across
-// tests. Connections, subscriptions and listeners stay.
+// Reset forgets every config, instance and created namespace (notifying
+// listeners and subscribers) and removes all fault rules, for reusing one
+// server across tests. Connections, subscriptions and listeners stay.
 func (s *Server) Reset() {
 	s.faults.Reset()
 	s.mu.Lock()
