@@ -3,6 +3,11 @@ package pulsarfake_test
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -90,4 +95,43 @@ func TestAuthRefreshChallenge(t *testing.T) {
 	srv.ChallengeAuth()
 	produce(t, p, payloads(1, "after-refresh")...)
 	require.Equal(t, 1, srv.ConnectionCount())
+}
+
+// TestOAuth2ClientCredentials runs the client's OAuth2 flow against a tiny
+// issuer whose access tokens are JWTs the broker verifies with its key, as
+// a broker configured with the issuer's key does.
+func TestOAuth2ClientCredentials(t *testing.T) {
+	t.Parallel()
+	secret := []byte("oauth2-issuer-signing-key-0123456789")
+	var issuer *httptest.Server
+	issuer = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			json.NewEncoder(w).Encode(map[string]string{"issuer": issuer.URL, "token_endpoint": issuer.URL + "/token"})
+		case "/token":
+			r.ParseForm()
+			if r.Form.Get("client_secret") != "s3cret" {
+				w.WriteHeader(http.StatusUnauthorized)
+				json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client"})
+				return
+			}
+			tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+				"sub": r.Form.Get("client_id"), "aud": r.Form.Get("audience"), "exp": time.Now().Add(time.Hour).Unix(),
+			}).SignedString(secret)
+			json.NewEncoder(w).Encode(map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer issuer.Close()
+	keyFile := filepath.Join(t.TempDir(), "key.json")
+	key, _ := json.Marshal(map[string]string{"type": "sn_service_account", "client_id": "svc-1", "client_secret": "s3cret", "issuer_url": issuer.URL})
+	require.NoError(t, os.WriteFile(keyFile, key, 0o600))
+
+	srv := newServer(t, pulsarfake.WithJWTSecret(secret))
+	auth := pulsar.NewAuthenticationOAuth2(map[string]string{
+		"type": "client_credentials", "issuerUrl": issuer.URL, "audience": "urn:pulsar", "privateKey": "file://" + keyFile,
+	})
+	require.NoError(t, tryProduce(t, srv, auth))
 }

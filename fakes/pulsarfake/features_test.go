@@ -266,3 +266,50 @@ func TestConsumeWithContextCancel(t *testing.T) {
 	_, err = cons.Receive(ctx)
 	require.True(t, errors.Is(err, context.DeadlineExceeded))
 }
+
+func TestUnsubscribe(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	c1, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", Type: pulsar.Shared})
+	require.NoError(t, err)
+	c2, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", Type: pulsar.Shared})
+	require.NoError(t, err)
+	require.ErrorContains(t, c1.Unsubscribe(), "ConsumerBusy")
+	c2.Close()
+	require.NoError(t, c1.Unsubscribe())
+	require.Empty(t, srv.Subscriptions(topic))
+	c1.Close()
+}
+
+func TestWaitForExclusiveProducer(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	first, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, ProducerAccessMode: pulsar.ProducerAccessModeExclusive})
+	require.NoError(t, err)
+	ready := make(chan pulsar.Producer, 1)
+	go func() {
+		p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, ProducerAccessMode: pulsar.ProducerAccessModeWaitForExclusive})
+		if err == nil {
+			ready <- p
+		}
+		close(ready)
+	}()
+	select {
+	case <-ready:
+		t.Fatal("second exclusive producer became ready while the first is connected")
+	case <-time.After(200 * time.Millisecond):
+	}
+	first.Close()
+	select {
+	case p, ok := <-ready:
+		require.True(t, ok, "waiting producer failed")
+		produce(t, p, payloads(1, "x")...)
+		p.Close()
+	case <-time.After(5 * time.Second):
+		t.Fatal("waiting producer never became ready")
+	}
+}

@@ -168,6 +168,7 @@ func (s *Server) Close() error {
 	}
 	s.wg.Wait()
 	s.stopTimers()
+	s.txns.stopTimers()
 	if s.opts.dataDir != "" {
 		if serr := s.save(); serr != nil {
 			err = errors.Join(err, serr)

@@ -256,3 +256,14 @@ func (tc *txnCoordinator) abortAll() {
 		tc.end(id, false)
 	}
 }
+
+// stopTimers cancels the transaction timeouts (Close).
+func (tc *txnCoordinator) stopTimers() {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	for _, tx := range tc.txns {
+		if tx.timer != nil {
+			tx.timer.Stop()
+		}
+	}
+}
