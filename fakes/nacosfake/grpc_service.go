@@ -116,11 +116,8 @@ func (s *Server) serveBiStream(stream grpc.ServerStream) error {
 		select {
 		case <-stream.Context().Done():
 			return nil
-		case err := <-recvErr:
-			if status.Code(err) == codes.Canceled {
-				return nil
-			}
-			return nil
+		case <-recvErr:
+			return nil // the client closed the stream, or sent an undecodable frame
 		case it := <-c.pushes:
 			if d := time.Until(it.at); d > 0 {
 				timer.Reset(d)

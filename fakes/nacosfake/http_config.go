@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -218,5 +217,3 @@ func (s *Server) Pollers() int {
 	defer s.mu.Unlock()
 	return len(s.pollers)
 }
-
-var _ = sort.Strings
