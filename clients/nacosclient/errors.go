@@ -1,0 +1,44 @@
+package nacosclient
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Errors callers can test with errors.Is. Others come from the SDK as is.
+var (
+	// ErrNotFound: the config or service instance does not exist.
+	ErrNotFound = errors.New("nacosclient: not found")
+	// ErrConflict: a compare-and-swap publish lost (the md5 changed).
+	ErrConflict = errors.New("nacosclient: conflict")
+	// ErrUnauthenticated: the server rejected the credentials or token.
+	ErrUnauthenticated = errors.New("nacosclient: unauthenticated")
+	// ErrClosed: the client was closed.
+	ErrClosed = errors.New("nacosclient: client closed")
+)
+
+// mapErr classifies an SDK error. The SDK only passes on the server's
+// message text, so classification is by the messages Nacos 2.x sends.
+func mapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := strings.ToLower(err.Error())
+	var kind error
+	switch {
+	case strings.Contains(msg, "cas publish fail"), strings.Contains(msg, "md5 may have changed"):
+		kind = ErrConflict
+	case strings.Contains(msg, "403"), strings.Contains(msg, "validate identity"), strings.Contains(msg, "unknown user"),
+		strings.Contains(msg, "user not found"), strings.Contains(msg, "token invalid"), strings.Contains(msg, "token expired"),
+		strings.Contains(msg, "no permission"), strings.Contains(msg, "authorization failed"):
+		kind = ErrUnauthenticated
+	case strings.Contains(msg, "not exist"), strings.Contains(msg, "not found"), strings.Contains(msg, "no ips found"),
+		strings.Contains(msg, "instance list is empty"), strings.Contains(msg, "healthy instance list is empty"):
+		kind = ErrNotFound
+	}
+	if kind == nil {
+		return fmt.Errorf("nacosclient: %s: %w", op, err)
+	}
+	return fmt.Errorf("%w: %s: %v", kind, op, err)
+}

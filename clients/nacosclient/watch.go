@@ -1,0 +1,119 @@
+package nacosclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/nacos-group/nacos-sdk-go/v2/vo"
+)
+
+var errNotAccepted = errors.New("server did not accept the request")
+
+// WatchBuffer is how many undelivered changes a Watch channel holds; when
+// it is full the oldest is dropped, so a slow reader always ends up with
+// the latest state.
+const WatchBuffer = 16
+
+// watch is one config listener: a callback, or a channel fed by one.
+type watch struct {
+	mu     sync.Mutex
+	fn     func(Change)
+	ch     chan Change
+	closed bool
+}
+
+func (w *watch) deliver(ch Change) {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	if fn := w.fn; fn != nil {
+		w.mu.Unlock() // fn may call Unwatch
+		fn(ch)
+		return
+	}
+	defer w.mu.Unlock()
+	for {
+		select {
+		case w.ch <- ch:
+			return
+		default:
+			select { // full: drop the oldest
+			case <-w.ch:
+			default:
+			}
+		}
+	}
+}
+
+func (w *watch) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	w.closed = true
+	if w.ch != nil {
+		close(w.ch)
+	}
+}
+
+// Watch returns a channel of changes to one config, closed by Unwatch or
+// Close. The SDK only reports changes: the current content is not sent
+// first (read it with Get). A deletion arrives with Deleted set.
+func (c *Config) Watch(ctx context.Context, grp, dataID string) (<-chan Change, error) {
+	w := &watch{ch: make(chan Change, WatchBuffer)}
+	if err := c.watch(ctx, grp, dataID, w); err != nil {
+		return nil, err
+	}
+	return w.ch, nil
+}
+
+// WatchFunc calls fn for each change to one config, one call at a time,
+// on an SDK goroutine, until Unwatch or Close.
+func (c *Config) WatchFunc(ctx context.Context, grp, dataID string, fn func(Change)) error {
+	return c.watch(ctx, grp, dataID, &watch{fn: fn})
+}
+
+func (c *Config) watch(ctx context.Context, grp, dataID string, w *watch) error {
+	if err := c.check(ctx); err != nil {
+		return err
+	}
+	grp = group(grp)
+	k := configKey{grp, dataID}
+	c.mu.Lock()
+	if _, dup := c.watches[k]; dup {
+		c.mu.Unlock()
+		return fmt.Errorf("nacosclient: %s/%s is already watched by this client", grp, dataID)
+	}
+	c.watches[k] = w
+	c.mu.Unlock()
+	err := c.raw.ListenConfig(vo.ConfigParam{DataId: dataID, Group: grp, OnChange: func(ns, g, id, data string) {
+		w.deliver(Change{Namespace: ns, Group: g, DataID: id, Content: data, Deleted: data == ""})
+	}})
+	if err != nil {
+		c.mu.Lock()
+		delete(c.watches, k)
+		c.mu.Unlock()
+		return mapErr("watch "+dataID, err)
+	}
+	return nil
+}
+
+// Unwatch stops watching one config and closes its channel.
+func (c *Config) Unwatch(grp, dataID string) error {
+	grp = group(grp)
+	k := configKey{grp, dataID}
+	c.mu.Lock()
+	w, ok := c.watches[k]
+	delete(c.watches, k)
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	w.stop()
+	return mapErr("unwatch "+dataID, c.raw.CancelListenConfig(vo.ConfigParam{DataId: dataID, Group: grp}))
+}
