@@ -171,3 +171,17 @@ func TestRestartKeepsEveryListenerAddress(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.ErrorIs(t, s.Restart(), ErrClosed)
 }
+
+func TestSaveWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	s1 := newServer(t, WithDataDir(dir))
+	require.NoError(t, s1.Publish("cp/1", []byte("checkpointed"), true, 0))
+	require.NoError(t, s1.Save())
+
+	s2 := newServer(t, WithDataDir(dir)) // as if s1's process had been killed
+	ret := s2.Retained()
+	require.Len(t, ret, 1)
+	require.Equal(t, "checkpointed", string(ret[0].Payload))
+
+	require.Error(t, newServer(t).Save(), "no data dir")
+}

@@ -236,6 +236,22 @@ func (s *Server) Close() error {
 	return saveSnapshot(s.cfg.dataDir, snap)
 }
 
+// Save writes the current retained messages and persistent sessions to the
+// WithDataDir directory while the broker keeps running (Close and Restart
+// save by themselves), e.g. as a periodic checkpoint for `brokerkit up`.
+// Messages still being routed while it runs may or may not be included.
+func (s *Server) Save() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.cfg.dataDir == "" {
+		return errors.New("mqttfake: Save needs WithDataDir")
+	}
+	return saveSnapshot(s.cfg.dataDir, capture(s.gen.m))
+}
+
 // Restart stops the broker, dropping every connection, and starts it again
 // on the same addresses with retained messages, persistent sessions and
 // their queued QoS 1/2 messages kept, as a broker with persistence would.
