@@ -155,3 +155,20 @@ func TestConfigOversizedContentRejected(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 }
+
+func TestConfigSearchViaSDK(t *testing.T) {
+	srv := newServer(t)
+	srv.SetConfig("", "G", "app-a.yaml", "a")
+	srv.SetConfig("", "G", "app-b.yaml", "b")
+	srv.SetConfig("", "H", "other", "c")
+	cc := configClient(t, srv)
+	page, err := cc.SearchConfig(vo.SearchConfigParam{Search: "blur", DataId: "app-*", Group: "G", PageNo: 1, PageSize: 10})
+	require.NoError(t, err)
+	require.Equal(t, 2, page.TotalCount)
+	require.Len(t, page.PageItems, 2)
+	require.Equal(t, "app-a.yaml", page.PageItems[0].DataId)
+	require.Equal(t, "a", page.PageItems[0].Content)
+	page, err = cc.SearchConfig(vo.SearchConfigParam{Search: "accurate", DataId: "other", Group: "H"})
+	require.NoError(t, err)
+	require.Equal(t, 1, page.TotalCount)
+}

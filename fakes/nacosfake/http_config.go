@@ -64,7 +64,7 @@ func httpSearchConfig(s *Server, w http.ResponseWriter, q url.Values, blur bool)
 	var items []map[string]any
 	for i, c := range s.Configs() {
 		if c.Tenant == tenant && match(dataID, c.DataID) && match(group, c.Group) {
-			items = append(items, map[string]any{"id": strconv.Itoa(i + 1), "dataId": c.DataID, "group": c.Group,
+			items = append(items, map[string]any{"id": i + 1, "dataId": c.DataID, "group": c.Group,
 				"content": c.Content, "md5": c.MD5, "tenant": c.Tenant, "appName": c.AppName, "type": c.Type})
 		}
 	}
