@@ -316,13 +316,13 @@ func (d *droppable) drop() error {
 func (d v3Dialer) connect(ctx context.Context, ep mqttclient.Endpoint, o conformance.MQTTConnect) (conformance.MQTTClient, error) {
 	c := &v3Client{msgs: make(chan conformance.MQTTMessage, 4096), lost: make(chan struct{})}
 	opts := pahov3.NewClientOptions().
-		AddBroker("tcp://"+hostPort(ep.URLs[0])).
+		AddBroker("tcp://" + hostPort(ep.URLs[0])).
 		SetClientID(o.ClientID).
 		SetProtocolVersion(4).
 		SetCleanSession(!o.Persistent).
 		SetAutoReconnect(false).
-		SetConnectTimeout(10*time.Second).
-		SetWriteTimeout(10*time.Second).
+		SetConnectTimeout(10 * time.Second).
+		SetWriteTimeout(10 * time.Second).
 		SetDefaultPublishHandler(func(_ pahov3.Client, m pahov3.Message) {
 			c.msgs <- conformance.MQTTMessage{Topic: m.Topic(), Payload: m.Payload(), QoS: m.Qos(), Retain: m.Retained()}
 		}).
