@@ -72,15 +72,8 @@ func (c *conn) lastRead() time.Time { return time.Unix(0, c.lastReadNs.Load()) }
 
 // ------------------------------------------------------------- writing ---
 
-// write queues bytes produced by fn under the write lock.
-func (c *conn) write(fn func([]byte) []byte) {
-	c.wmu.Lock()
-	if c.closeAfter {
-		c.wmu.Unlock()
-		return
-	}
-	c.wbuf = fn(c.wbuf)
-	c.wmu.Unlock()
+// wakeWriter tells the writer goroutine there is something to write.
+func (c *conn) wakeWriter() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
@@ -90,16 +83,11 @@ func (c *conn) write(fn func([]byte) []byte) {
 // writeMessage queues a MESSAGE frame; it is the dispatch hot path.
 func (c *conn) writeMessage(h *wire.MessageHeader, data []byte) {
 	c.wmu.Lock()
-	if c.closeAfter {
-		c.wmu.Unlock()
-		return
+	if !c.closeAfter {
+		c.wbuf = wire.AppendMessage(c.wbuf, h, data)
 	}
-	c.wbuf = wire.AppendMessage(c.wbuf, h, data)
 	c.wmu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.wakeWriter()
 }
 
 // writeReceipt queues a SEND_RECEIPT.
@@ -109,14 +97,16 @@ func (c *conn) writeReceipt(producerID, seq, highest, ledger, entry uint64) {
 		c.wbuf = wire.AppendSendReceipt(c.wbuf, producerID, seq, highest, ledger, entry)
 	}
 	c.wmu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.wakeWriter()
 }
 
 func (c *conn) send(cmd *wire.BaseCommand) {
-	c.write(func(b []byte) []byte { return wire.AppendCommand(b, cmd) })
+	c.wmu.Lock()
+	if !c.closeAfter {
+		c.wbuf = wire.AppendCommand(c.wbuf, cmd)
+	}
+	c.wmu.Unlock()
+	c.wakeWriter()
 }
 
 // sendAndClose queues cmd and closes the connection once it is written.
@@ -129,10 +119,7 @@ func (c *conn) sendAndClose(cmd *wire.BaseCommand) {
 		c.closeAfter = true
 	}
 	c.wmu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.wakeWriter()
 }
 
 func (c *conn) writeLoop() {
@@ -203,7 +190,20 @@ func (c *conn) close() {
 
 func (c *conn) readLoop() {
 	defer c.s.wg.Done()
-	defer c.close()
+	defer func() {
+		// An answer queued by sendAndClose (a rejected CONNECT) goes out
+		// before the socket closes: the writer closes it.
+		c.wmu.Lock()
+		flushing := c.closeAfter
+		c.wmu.Unlock()
+		if flushing {
+			select {
+			case <-c.done:
+			case <-time.After(5 * time.Second):
+			}
+		}
+		c.close()
+	}()
 	br := bufio.NewReaderSize(c.nc, 64<<10)
 	maxFrame := c.s.opts.maxMessageSize + wire.FramePadding
 	for {

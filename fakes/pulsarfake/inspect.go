@@ -3,7 +3,6 @@ package pulsarfake
 import (
 	"fmt"
 	"sort"
-	"sync/atomic"
 	"time"
 
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake/internal/wire"
@@ -47,8 +46,6 @@ func (id MessageID) String() string {
 	return fmt.Sprintf("%d:%d:%d:%d", id.LedgerID, id.EntryID, id.Partition, id.BatchIndex)
 }
 
-var publishRR atomic.Uint64
-
 // Publish stores messages on a topic as if a producer named
 // "brokerkit-publisher" had sent them one by one, creating the topic if
 // needed, and delivers them to connected consumers.
@@ -64,10 +61,12 @@ func (s *Server) Publish(topic string, msgs ...Message) ([]MessageID, error) {
 		if n > 0 {
 			var p int
 			switch {
+			case m.OrderingKey != "":
+				p = int(javaStringHash(m.OrderingKey) % uint32(n))
 			case m.Key != "":
 				p = int(javaStringHash(m.Key) % uint32(n))
 			default:
-				p = int(publishRR.Add(1) % uint64(n))
+				p = int(s.publishSeq.Add(1) % uint64(n))
 			}
 			target, _ = parseTopic(partitionName(name.Full, p))
 		}
@@ -75,7 +74,7 @@ func (s *Server) Publish(topic string, msgs ...Message) ([]MessageID, error) {
 		if err != nil {
 			return ids, err
 		}
-		seq := s.producerSeq.Add(1)
+		seq := s.publishSeq.Add(1)
 		md := &wire.MessageMetadata{
 			ProducerName: proto.String("brokerkit-publisher"),
 			SequenceId:   proto.Uint64(seq),
@@ -122,13 +121,15 @@ func (s *Server) Seed(topic string, payloads ...string) error {
 	return err
 }
 
-// javaStringHash is Java's String.hashCode, the client's default key router.
+// javaStringHash is the client's default key hash (over bytes, as
+// pulsar-client-go computes it), so Publish routes a key to the partition
+// a client producer would.
 func javaStringHash(s string) uint32 {
 	var h uint32
-	for _, r := range s {
-		h = 31*h + uint32(r)
+	for i := 0; i < len(s); i++ {
+		h = 31*h + uint32(s[i])
 	}
-	return h & 0x7fffffff
+	return h
 }
 
 // Messages returns the messages stored on a topic (every partition of a

@@ -65,12 +65,3 @@ func parseTopic(s string) (topicName, error) {
 func partitionName(base string, i int) string {
 	return base + partitionSuffix + strconv.Itoa(i)
 }
-
-// restPath is the topic's path below /admin/v2: persistent/tenant/ns/local.
-func (t topicName) restPath() string {
-	domain := "persistent"
-	if !t.Persistent {
-		domain = "non-persistent"
-	}
-	return domain + "/" + t.Namespace + "/" + t.Local
-}

@@ -60,7 +60,7 @@ type Server struct {
 	txns        *txnCoordinator
 
 	producerSeq atomic.Uint64
-	readerSeq   atomic.Uint64
+	publishSeq  atomic.Uint64 // sequence ids and round robin of Publish
 	wg          sync.WaitGroup
 	stop        chan struct{}
 }

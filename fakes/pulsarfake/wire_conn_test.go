@@ -269,3 +269,19 @@ func TestWireConnectionTeardownCleansUp(t *testing.T) {
 	require.EqualValues(t, 1, subs[0].Backlog)
 	require.Zero(t, subs[0].Unacked)
 }
+
+func TestWireRejectedConnectGetsError(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, WithTokens("right"))
+	r := dialRaw(t, s)
+	r.send(&wire.BaseCommand{Type: wire.BaseCommand_CONNECT.Enum(), Connect: &wire.CommandConnect{
+		ClientVersion: proto.String("raw"), AuthMethodName: proto.String("token"), AuthData: []byte("wrong")}})
+	f := r.expect(wire.BaseCommand_ERROR)
+	require.Equal(t, wire.ServerError_AuthenticationError, f.Cmd.Error.GetError())
+	require.Equal(t, uint64(noRequestID), f.Cmd.Error.GetRequestId())
+	r.expectClosed()
+	r = dialRaw(t, s)
+	r.send(&wire.BaseCommand{Type: wire.BaseCommand_CONNECT.Enum(), Connect: &wire.CommandConnect{
+		ClientVersion: proto.String("raw"), AuthMethodName: proto.String("token"), AuthData: []byte("right")}})
+	r.expect(wire.BaseCommand_CONNECTED)
+}
