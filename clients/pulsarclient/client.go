@@ -37,9 +37,15 @@ type Client struct {
 	c pulsar.Client
 }
 
+// Option configures New.
+type Option func(*pulsar.ClientOptions)
+
+// WithLogger sends the client's logs to l (default: discarded).
+func WithLogger(l plog.Logger) Option { return func(o *pulsar.ClientOptions) { o.Logger = l } }
+
 // New connects lazily to ep: errors (wrong URL, bad token) surface when the
 // first producer or consumer is created.
-func New(ep Endpoint) (*Client, error) {
+func New(ep Endpoint, opts ...Option) (*Client, error) {
 	if ep.URL == "" {
 		return nil, errors.New("pulsarclient: endpoint has no URL")
 	}
@@ -57,6 +63,9 @@ func New(ep Endpoint) (*Client, error) {
 	}
 	if ep.TLS != nil {
 		o.TLSConfig = ep.TLS.Clone()
+	}
+	for _, fn := range opts {
+		fn(&o)
 	}
 	c, err := pulsar.NewClient(o)
 	if err != nil {
