@@ -71,6 +71,15 @@ func newConn(nc net.Conn, shim *shimConfig, forget func(*conn)) *conn {
 
 var errClosedByShim = errors.New("kafkafake: connection closed: invalid request")
 
+// knownKeys marks the API keys kmsg can parse (kfake would crash on others);
+// a table, because asking kmsg allocates a request per frame.
+var knownKeys = func() (known [256]bool) {
+	for k := range known {
+		known[k] = kmsg.RequestForKey(int16(k)) != nil
+	}
+	return known
+}()
+
 func (c *conn) Read(p []byte) (int, error) {
 	if c.roff == len(c.rbuf) {
 		if err := c.nextFrame(); err != nil {
@@ -121,8 +130,7 @@ func (c *conn) nextFrame() error {
 	key := int16(binary.BigEndian.Uint16(body))
 	version := int16(binary.BigEndian.Uint16(body[2:]))
 	corr := int32(binary.BigEndian.Uint32(body[4:]))
-	req := kmsg.RequestForKey(key)
-	if req == nil {
+	if key < 0 || int(key) >= len(knownKeys) || !knownKeys[key] {
 		return c.reject("unknown API key %d", key)
 	}
 	switch key {
