@@ -438,7 +438,15 @@ func (c *conn) sendSendError(producerID, seq uint64, code ServerError, msg strin
 // ---------------------------------------------------------- handshake ---
 
 func (c *conn) handleConnect(cc *wire.CommandConnect) bool {
-	if code, fail, _ := c.s.faults.Check(CmdConnect); fail {
+	code, fail, delay := c.s.faults.Check(CmdConnect)
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-c.done:
+			return false
+		}
+	}
+	if fail {
 		c.sendAndClose(&wire.BaseCommand{Type: wire.BaseCommand_ERROR.Enum(), Error: &wire.CommandError{
 			RequestId: proto.Uint64(noRequestID), Error: code.pb(), Message: proto.String("injected failure: " + code.String())}})
 		return false
