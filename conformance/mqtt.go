@@ -51,6 +51,9 @@ type MQTTMessage struct {
 	Payload []byte
 	QoS     byte
 	Retain  bool
+	// UserProperties are MQTT 5 user properties (Headers capability);
+	// 3.1.1 clients ignore them.
+	UserProperties map[string]string
 }
 
 // MQTTConnect says how to connect a client.
@@ -115,6 +118,7 @@ func RunMQTT(t *testing.T, mk MQTTHarnessMaker) {
 		{"WildcardsMatchLevelsButNotDollarTopics", mqttWildcards, nil},
 		{"RetainedMessageReplayedReplacedAndCleared", mqttRetained, nil},
 		{"QoS1QueuedForOfflinePersistentSession", mqttOfflineQueue, nil},
+		{"BinaryEmptyPayloadsAndUserPropertiesRoundTrip", mqttRoundTrip, nil},
 		{"SharedSubscriptionSplitsLoadNothingLost", mqttShared, []Capability{Groups}},
 		{"WillOnAbruptDisconnectNotOnClean", mqttWill, nil},
 		{"WrongPasswordRefusedNotAuthorized", mqttWrongPassword, []Capability{Auth}},
@@ -455,4 +459,40 @@ func mqttUnauthorized(t *testing.T, h MQTTHarness) {
 			}
 		}
 	})
+}
+
+func mqttRoundTrip(t *testing.T, h MQTTHarness) {
+	ctx := ctxFor(t)
+	topic := h.TopicPrefix() + "/data"
+	sub := mqttSub(t, ctx, h, topic)
+	pub := mqttConnect(t, ctx, h, MQTTConnect{})
+	binary := make([]byte, 256)
+	for i := range binary {
+		binary[i] = byte(i)
+	}
+	props := map[string]string{"trace-id": "abc123", "unit": "°C"}
+	msgs := []MQTTMessage{
+		{Topic: topic, Payload: binary, QoS: 1},
+		{Topic: topic, Payload: []byte{}, QoS: 1},
+		{Topic: topic, Payload: []byte("with properties"), QoS: 1, UserProperties: props},
+		{Topic: topic, Payload: []byte("qos 0"), QoS: 0},
+	}
+	mqttPub(t, ctx, pub, msgs...)
+	for i, want := range msgs {
+		got := next(t, ctx, sub, nil)
+		if !bytes.Equal(got.Payload, want.Payload) {
+			t.Fatalf("message %d: payload %x, want %x", i, got.Payload, want.Payload)
+		}
+		if got.QoS != want.QoS {
+			t.Errorf("message %d: QoS %d, want %d (subscribed at 1)", i, got.QoS, want.QoS)
+		}
+		if !h.Capabilities().Has(Headers) {
+			continue
+		}
+		for k, v := range want.UserProperties {
+			if got.UserProperties[k] != v {
+				t.Errorf("message %d: user property %q = %q, want %q", i, k, got.UserProperties[k], v)
+			}
+		}
+	}
 }

@@ -126,7 +126,10 @@ func (h *mqttHarness) Name() string {
 }
 
 func (h *mqttHarness) Capabilities() conformance.Capabilities {
-	caps := conformance.Capabilities{conformance.Groups}
+	caps := conformance.Capabilities{conformance.Groups, conformance.BinaryPayloads}
+	if h.d.version() == 5 {
+		caps = append(caps, conformance.Headers)
+	}
 	if h.ltd {
 		caps = append(caps, conformance.Auth, conformance.TopicACL)
 	}
@@ -196,7 +199,14 @@ func (v5Dialer) connect(ctx context.Context, ep mqttclient.Endpoint, o conforman
 		Conn:     conn,
 		OnPublishReceived: []func(paho.PublishReceived) (bool, error){func(pr paho.PublishReceived) (bool, error) {
 			p := pr.Packet
-			c.msgs <- conformance.MQTTMessage{Topic: p.Topic, Payload: p.Payload, QoS: p.QoS, Retain: p.Retain}
+			m := conformance.MQTTMessage{Topic: p.Topic, Payload: p.Payload, QoS: p.QoS, Retain: p.Retain}
+			if p.Properties != nil && len(p.Properties.User) > 0 {
+				m.UserProperties = map[string]string{}
+				for _, u := range p.Properties.User {
+					m.UserProperties[u.Key] = u.Value
+				}
+			}
+			c.msgs <- m
 			return true, nil
 		}},
 	})
@@ -225,7 +235,14 @@ func (v5Dialer) connect(ctx context.Context, ep mqttclient.Endpoint, o conforman
 }
 
 func (c *v5Client) Publish(ctx context.Context, m conformance.MQTTMessage) error {
-	pr, err := c.c.Publish(ctx, &paho.Publish{Topic: m.Topic, Payload: m.Payload, QoS: m.QoS, Retain: m.Retain})
+	p := &paho.Publish{Topic: m.Topic, Payload: m.Payload, QoS: m.QoS, Retain: m.Retain}
+	if len(m.UserProperties) > 0 {
+		p.Properties = &paho.PublishProperties{}
+		for k, v := range m.UserProperties {
+			p.Properties.User.Add(k, v)
+		}
+	}
+	pr, err := c.c.Publish(ctx, p)
 	if pr != nil && pr.ReasonCode >= 0x80 {
 		return &mqttErr{op: "publish", code: pr.ReasonCode, err: err}
 	}
