@@ -12,7 +12,6 @@ import (
 	"github.com/apache/pulsar-client-go/pulsar"
 	plog "github.com/apache/pulsar-client-go/pulsar/log"
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
-	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/require"
 )
 
@@ -31,9 +30,7 @@ func newServer(t testing.TB, opts ...pulsarfake.Option) *pulsarfake.Server {
 
 func clientLogger() plog.Logger {
 	if debug {
-		l := logrus.New()
-		l.SetLevel(logrus.DebugLevel)
-		return plog.NewLoggerWithLogrus(l)
+		return plog.NewLoggerWithSlog(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	}
 	return plog.DefaultNopLogger()
 }
