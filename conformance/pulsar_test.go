@@ -35,7 +35,9 @@ func newPulsarHarness(t *testing.T) conformance.StreamHarness {
 	return &pulsarHarness{t: t, env: env, cl: env.Client(t), groups: map[string]string{}, rejected: &handshakeLog{Logger: plog.DefaultNopLogger()}}
 }
 
-func (h *pulsarHarness) Name() string { return "pulsar/pulsar-client-go (" + string(h.env.Mode()) + ")" }
+func (h *pulsarHarness) Name() string {
+	return "pulsar/pulsar-client-go (" + string(h.env.Mode()) + ")"
+}
 
 func (h *pulsarHarness) Capabilities() conformance.Capabilities {
 	caps := conformance.Capabilities{
@@ -56,7 +58,9 @@ func (h *pulsarHarness) Topic(_ context.Context, partitions int) (string, error)
 	return h.env.Topic(h.t), nil
 }
 
-func (h *pulsarHarness) MissingTopic() string { return "persistent://public/default/" + fixtures.Name(h.t, "missing") }
+func (h *pulsarHarness) MissingTopic() string {
+	return "persistent://public/default/" + fixtures.Name(h.t, "missing")
+}
 
 func (h *pulsarHarness) Producer(context.Context) (conformance.Producer, error) {
 	return &pulsarProducer{cl: h.cl, ps: map[string]*pulsarclient.Producer{}}, nil
