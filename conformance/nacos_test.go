@@ -84,10 +84,12 @@ func (h *v2ConfigHarness) Name() string { return "nacos/sdk-go-v2 gRPC (" + stri
 func (h *v2ConfigHarness) Capabilities() conformance.Capabilities {
 	return conformance.Capabilities{conformance.CAS, conformance.Watch}
 }
-func (h *v2ConfigHarness) Namespace(context.Context) (string, error) { return h.env.Namespace(h.t), nil }
-func (h *v2ConfigHarness) Group() string                             { return h.env.Group(h.t) }
-func (h *v2ConfigHarness) DataID() string                            { return h.env.DataID(h.t) }
-func (h *v2ConfigHarness) Code(err error) conformance.Code           { return nacosCode(err) }
+func (h *v2ConfigHarness) Namespace(context.Context) (string, error) {
+	return h.env.Namespace(h.t), nil
+}
+func (h *v2ConfigHarness) Group() string                   { return h.env.Group(h.t) }
+func (h *v2ConfigHarness) DataID() string                  { return h.env.DataID(h.t) }
+func (h *v2ConfigHarness) Code(err error) conformance.Code { return nacosCode(err) }
 
 func (h *v2ConfigHarness) Client(_ context.Context, ns string) (conformance.ConfigClient, error) {
 	c, err := nacosclient.NewConfig(h.env.Endpoint().WithNamespace(ns))
@@ -247,9 +249,11 @@ func (h *v1ConfigHarness) Name() string { return "nacos/sdk-go-v1 HTTP (" + h.mo
 func (h *v1ConfigHarness) Capabilities() conformance.Capabilities {
 	return conformance.Capabilities{conformance.Watch}
 }
-func (h *v1ConfigHarness) Namespace(context.Context) (string, error) { return h.env.Namespace(h.t), nil }
-func (h *v1ConfigHarness) Group() string                             { return h.env.Group(h.t) }
-func (h *v1ConfigHarness) DataID() string                            { return h.env.DataID(h.t) }
+func (h *v1ConfigHarness) Namespace(context.Context) (string, error) {
+	return h.env.Namespace(h.t), nil
+}
+func (h *v1ConfigHarness) Group() string  { return h.env.Group(h.t) }
+func (h *v1ConfigHarness) DataID() string { return h.env.DataID(h.t) }
 
 func (h *v1ConfigHarness) Client(_ context.Context, ns string) (conformance.ConfigClient, error) {
 	p, r, err := h.param(ns)
