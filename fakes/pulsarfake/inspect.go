@@ -257,6 +257,9 @@ type SubscriptionInfo struct {
 	Backlog      int64 // unacknowledged messages
 	Unacked      int   // entries delivered and not acknowledged
 	Consumers    []ConsumerInfo
+	// Active is the name of the consumer Exclusive and Failover
+	// subscriptions deliver to.
+	Active string
 }
 
 // ConsumerInfo describes a connected consumer.
@@ -315,6 +318,9 @@ func (sub *subscription) info() SubscriptionInfo {
 	}
 	for _, c := range sub.consumers {
 		si.Consumers = append(si.Consumers, c.info())
+	}
+	if sub.active != nil {
+		si.Active = sub.active.name
 	}
 	return si
 }

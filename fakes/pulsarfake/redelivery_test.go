@@ -125,3 +125,40 @@ func TestBatchIndexAck(t *testing.T) {
 	require.Equal(t, []string{"b-1", "b-3"}, strs(receive(t, cons2, 2, true)))
 	expectNothing(t, cons2, 200*time.Millisecond)
 }
+
+func TestAckWithResponse(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", AckWithResponse: true})
+	require.NoError(t, err)
+	defer cons.Close()
+	require.NoError(t, srv.Seed(topic, "x"))
+	m := receive(t, cons, 1, false)[0]
+	require.NoError(t, cons.Ack(m)) // waits for ACK_RESPONSE
+	require.EqualValues(t, 0, srv.Backlog(topic, "s"))
+}
+
+func TestFailoverSpreadsPartitions(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	require.NoError(t, srv.CreateTopic("persistent://public/default/fo-parted", 2))
+	cl := newClient(t, srv)
+	opts := pulsar.ConsumerOptions{Topic: "persistent://public/default/fo-parted", SubscriptionName: "s", Type: pulsar.Failover}
+	c1, err := cl.Subscribe(opts)
+	require.NoError(t, err)
+	defer c1.Close()
+	c2, err := cl.Subscribe(opts)
+	require.NoError(t, err)
+	defer c2.Close()
+	require.Eventually(t, func() bool {
+		actives := map[string]bool{}
+		for _, si := range srv.Subscriptions("persistent://public/default/fo-parted") {
+			if si.Active != "" {
+				actives[si.Active] = true
+			}
+		}
+		return len(actives) == 2
+	}, 5*time.Second, 10*time.Millisecond)
+}
