@@ -24,9 +24,55 @@ type conn struct {
 	pushed    atomic.Int64
 	acked     atomic.Int64
 
+	inflightMu sync.Mutex
+	inflight   map[string]inflightPush // requestId -> push awaiting its ack
+
 	// Guarded by Server.mu.
 	clientVersion, tenant, clientIP string
 	labels                          map[string]string
+}
+
+// maxPushAttempts bounds re-pushes of an unacknowledged push. (Nacos
+// retries config pushes up to 50 times, then drops the connection; the Go
+// SDK never acks config pushes for keys it stopped listening to.)
+const maxPushAttempts = 3
+
+type inflightPush struct {
+	item    pushItem
+	sent    time.Time
+	attempt int
+}
+
+func (c *conn) track(reqID string, it pushItem, attempt int) {
+	c.inflightMu.Lock()
+	defer c.inflightMu.Unlock()
+	if c.inflight == nil {
+		c.inflight = map[string]inflightPush{}
+	}
+	c.inflight[reqID] = inflightPush{item: it, sent: time.Now(), attempt: attempt}
+}
+
+func (c *conn) ack(reqID string) {
+	c.inflightMu.Lock()
+	defer c.inflightMu.Unlock()
+	if _, ok := c.inflight[reqID]; ok {
+		delete(c.inflight, reqID)
+		c.acked.Add(1)
+	}
+}
+
+// expired removes and returns pushes unacknowledged for longer than d.
+func (c *conn) expired(d time.Duration) []inflightPush {
+	c.inflightMu.Lock()
+	defer c.inflightMu.Unlock()
+	var out []inflightPush
+	for id, p := range c.inflight {
+		if time.Since(p.sent) > d {
+			out = append(out, p)
+			delete(c.inflight, id)
+		}
+	}
+	return out
 }
 
 type pushItem struct {

@@ -39,8 +39,11 @@
 //     so fixture code written for a real server works; any namespace id is
 //     usable without creating it, as in Nacos 2.x.
 //
-// Not modelled: gray (beta/tag) publishing (accepted and ignored), push
-// retries until acked, idle ClientDetectionRequest, service selectors, TCP
+// Pushes not acknowledged within 3 s are re-sent, up to 3 attempts (Nacos
+// retries longer, then drops the connection).
+//
+// Not modelled: gray (beta/tag) publishing (accepted and ignored), idle
+// ClientDetectionRequest, service selectors, TCP
 // health checks of persistent instances, cluster mode, the v2 Open API. Services created through /v1/ns/service keep their metadata and
 // protection threshold (which is applied to listings); others are dropped
 // as soon as they have no instances and no subscribers.

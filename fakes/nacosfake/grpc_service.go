@@ -112,12 +112,27 @@ func (s *Server) serveBiStream(stream grpc.ServerStream) error {
 	}()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	retry := time.NewTicker(s.opts.ackTimeout / 2)
+	defer retry.Stop()
+	send := func(it pushItem, attempt int) bool {
+		reqID := strconv.FormatInt(c.nextReq.Add(1), 10)
+		c.track(reqID, it, attempt) // before sending: the ack can beat SendMsg's return
+		c.pushed.Add(1)
+		return stream.SendMsg(&payload{Type: it.typ, Body: injectRequestID(it.body, reqID)}) == nil
+	}
 	for {
 		select {
 		case <-stream.Context().Done():
 			return nil
 		case <-recvErr:
 			return nil // the client closed the stream, or sent an undecodable frame
+		case <-retry.C:
+			// Like Nacos, re-push what the client has not acknowledged.
+			for _, r := range c.expired(s.opts.ackTimeout) {
+				if r.attempt < maxPushAttempts && !send(r.item, r.attempt+1) {
+					return nil
+				}
+			}
 		case it := <-c.pushes:
 			if d := time.Until(it.at); d > 0 {
 				timer.Reset(d)
@@ -127,12 +142,9 @@ func (s *Server) serveBiStream(stream grpc.ServerStream) error {
 					return nil
 				}
 			}
-			reqID := strconv.FormatInt(c.nextReq.Add(1), 10)
-			body := injectRequestID(it.body, reqID)
-			if err := stream.SendMsg(&payload{Type: it.typ, Body: body}); err != nil {
+			if !send(it, 1) {
 				return nil
 			}
-			c.pushed.Add(1)
 		}
 	}
 }
@@ -153,7 +165,8 @@ func (s *Server) handleStreamFrame(c *conn, p *payload) {
 		c.setupOnce.Do(func() { close(c.setup) })
 		s.log.Debug("connection set up", "conn", c.id, "version", req.ClientVersion)
 	default:
-		// Replies to our pushes (NotifySubscriberResponse, ...): count them.
-		c.acked.Add(1)
+		// Replies to our pushes (NotifySubscriberResponse, ...) echo the
+		// push's requestId.
+		c.ack(requestIDOf(p.Body))
 	}
 }

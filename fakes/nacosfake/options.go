@@ -30,6 +30,7 @@ type options struct {
 	checkInterval      time.Duration
 	maxContent         int
 	contextPath        string
+	ackTimeout         time.Duration
 	setupWait          time.Duration
 }
 
@@ -45,6 +46,7 @@ func defaultOptions() options {
 		maxContent:      10 * 1024 * 1024,
 		setupWait:       2 * time.Second,
 		contextPath:     "/nacos",
+		ackTimeout:      3 * time.Second,
 	}
 }
 

@@ -264,3 +264,21 @@ func TestWireNamingValidationAndBatch(t *testing.T) {
 	require.Len(t, s.Instances("", "", "p"), 1)
 	require.Empty(t, s.Instances("", "", "v"))
 }
+
+func TestWireUnackedPushIsRetried(t *testing.T) {
+	s := newTestServer(t, func(o *options) { o.ackTimeout = 50 * time.Millisecond })
+	w := dialWire(t, s, true)
+	w.call("ConfigBatchListenRequest", `{"listen":true,"configListenContexts":[{"dataId":"r","group":"G","tenant":"","md5":""}]}`, nil)
+	s.SetConfig("", "G", "r", "v1")
+	ids := map[string]bool{}
+	for i := 0; i < maxPushAttempts; i++ {
+		var push payload
+		require.NoError(t, w.stream.RecvMsg(&push))
+		require.Equal(t, "ConfigChangeNotifyRequest", push.Type)
+		ids[fields(t, &push)["requestId"].(string)] = true
+	}
+	require.Len(t, ids, maxPushAttempts, "each attempt has its own requestId")
+	c := s.Connections()[0]
+	require.Equal(t, int64(maxPushAttempts), c.Pushed)
+	require.Zero(t, c.Acked)
+}
