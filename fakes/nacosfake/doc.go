@@ -42,11 +42,13 @@
 // Pushes not acknowledged within 3 s are re-sent, up to 3 attempts (Nacos
 // retries longer, then drops the connection).
 //
+// Services created through /v1/ns/service keep their metadata and
+// protection threshold (applied to listings); others are dropped as soon as
+// they have no instances and no subscribers.
+//
 // Not modelled: gray (beta/tag) publishing (accepted and ignored), idle
-// ClientDetectionRequest, service selectors, TCP
-// health checks of persistent instances, cluster mode, the v2 Open API. Services created through /v1/ns/service keep their metadata and
-// protection threshold (which is applied to listings); others are dropped
-// as soon as they have no instances and no subscribers.
+// ClientDetectionRequest, service selectors, TCP health checks of
+// persistent instances, cluster mode, the v2 Open API.
 //
 // # Test hooks
 //
