@@ -54,7 +54,8 @@
 //
 // Seed with SetConfig, RegisterInstance and LoadSeedDir; inspect with
 // Configs, GetConfig, Instances, Services, Subscribers, UDPSubscribers,
-// Listeners, Pollers, Namespaces and Connections; inject faults with FailNext, Delay, DropConnections,
-// ResetConnections and Restart; drive time with Advance; start over with
-// Reset. WithDataDir persists configs and persistent instances as JSON.
+// Listeners, Pollers, Namespaces and Connections; inject faults with
+// FailNext, Delay, DropConnections, ResetConnections and Restart; drive
+// time with Advance; start over with Reset. WithDataDir persists configs,
+// persistent instances, created services and namespaces as JSON.
 package nacosfake
