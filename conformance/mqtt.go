@@ -119,6 +119,7 @@ func RunMQTT(t *testing.T, mk MQTTHarnessMaker) {
 		{"RetainedMessageReplayedReplacedAndCleared", mqttRetained, nil},
 		{"QoS1QueuedForOfflinePersistentSession", mqttOfflineQueue, nil},
 		{"BinaryEmptyPayloadsAndUserPropertiesRoundTrip", mqttRoundTrip, nil},
+		{"OverlappingSubscriptionsDeliverAtHighestQoS", mqttOverlap, nil},
 		{"SharedSubscriptionSplitsLoadNothingLost", mqttShared, []Capability{Groups}},
 		{"WillOnAbruptDisconnectNotOnClean", mqttWill, nil},
 		{"WrongPasswordRefusedNotAuthorized", mqttWrongPassword, []Capability{Auth}},
@@ -494,5 +495,39 @@ func mqttRoundTrip(t *testing.T, h MQTTHarness) {
 				t.Errorf("message %d: user property %q = %q, want %q", i, k, got.UserProperties[k], v)
 			}
 		}
+	}
+}
+
+// mqttOverlap: a client whose subscriptions overlap gets the message at the
+// highest granted QoS. How many copies is the broker's choice (MQTT 5
+// 3.3.4, 3.1.1 3.3.5): on QoS 1 publish to p/x with p/# at QoS 0 and p/x at
+// QoS 1, mochi sends one copy (QoS 1) to both protocol levels; Mosquitto
+// 2.0.11 one to 3.1.1 clients and one per subscription (QoS 1 and 0) to
+// MQTT 5 clients.
+func mqttOverlap(t *testing.T, h MQTTHarness) {
+	ctx := ctxFor(t)
+	p := h.TopicPrefix()
+	c := mqttConnect(t, ctx, h, MQTTConnect{})
+	if err := c.Subscribe(ctx, p+"/#", 0); err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	if err := c.Subscribe(ctx, p+"/x", 1); err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	pub := mqttConnect(t, ctx, h, MQTTConnect{})
+	mqttPub(t, ctx, pub,
+		MQTTMessage{Topic: p + "/x", Payload: []byte("m"), QoS: 1},
+		MQTTMessage{Topic: p + "/end", Payload: []byte("end"), QoS: 1})
+	var qos []byte
+	for {
+		m := next(t, ctx, c, nil)
+		if m.Topic == p+"/end" {
+			break
+		}
+		qos = append(qos, m.QoS)
+	}
+	t.Logf("%s: %d copies, QoS %v", h.Name(), len(qos), qos)
+	if len(qos) == 0 || len(qos) > 2 || !slices.Contains(qos, 1) {
+		t.Fatalf("overlapping subscriptions delivered copies at QoS %v; want one or two, one of them at QoS 1", qos)
 	}
 }
