@@ -150,3 +150,14 @@ func TestEndpointValidationAndClose(t *testing.T) {
 	_, err = c.Get(ctx(t), "", "x")
 	require.ErrorIs(t, err, nacosclient.ErrClosed)
 }
+
+func TestConfigGetRateLimitIsReported(t *testing.T) {
+	_, ep := fake(t)
+	c := configClient(t, ep)
+	require.NoError(t, c.Publish(ctx(t), "", "hot", "v"))
+	var err error
+	for i := 0; i < 50 && err == nil; i++ {
+		_, err = c.Get(ctx(t), "", "hot")
+	}
+	require.ErrorIs(t, err, nacosclient.ErrRateLimited, "the SDK limits Gets of one config to ~5/s")
+}

@@ -14,6 +14,10 @@ var (
 	ErrConflict = errors.New("nacosclient: conflict")
 	// ErrUnauthenticated: the server rejected the credentials or token.
 	ErrUnauthenticated = errors.New("nacosclient: unauthenticated")
+	// ErrRateLimited: the SDK refused a Get locally. nacos-sdk-go allows
+	// about 5 Gets per second per config in one process (all clients
+	// together); retry later or Watch instead of polling.
+	ErrRateLimited = errors.New("nacosclient: rate limited by the SDK")
 	// ErrClosed: the client was closed.
 	ErrClosed = errors.New("nacosclient: client closed")
 )
@@ -27,6 +31,8 @@ func mapErr(op string, err error) error {
 	msg := strings.ToLower(err.Error())
 	var kind error
 	switch {
+	case strings.Contains(msg, "configqueryrequest is limited"):
+		kind = ErrRateLimited
 	case strings.Contains(msg, "cas publish fail"), strings.Contains(msg, "md5 may have changed"):
 		kind = ErrConflict
 	case strings.Contains(msg, "403"), strings.Contains(msg, "validate identity"), strings.Contains(msg, "unknown user"),

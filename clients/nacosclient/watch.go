@@ -62,8 +62,12 @@ func (w *watch) stop() {
 }
 
 // Watch returns a channel of changes to one config, closed by Unwatch or
-// Close. The SDK only reports changes: the current content is not sent
-// first (read it with Get). A deletion arrives with Deleted set.
+// Close. A deletion arrives with Deleted set. The SDK syncs a new listener
+// with the server asynchronously (its first round can take ~5 s), starting
+// from the content this client last read with Get, or from "no content":
+// so without a Get first the current content may arrive as a first change,
+// and a change back to that starting state made before the first round is
+// not reported.
 func (c *Config) Watch(ctx context.Context, grp, dataID string) (<-chan Change, error) {
 	w := &watch{ch: make(chan Change, WatchBuffer)}
 	if err := c.watch(ctx, grp, dataID, w); err != nil {
