@@ -385,6 +385,3 @@ func (s *Server) ConnectionCount() int {
 	defer s.mu.Unlock()
 	return len(s.conns)
 }
-
-// ErrNotFound is returned (wrapped) for topics that do not exist.
-var ErrNotFound = errNotFound

@@ -381,7 +381,7 @@ func (s *Server) DeleteTopic(topicStr string) error {
 		delete(s.topics, name.Full)
 	} else {
 		s.mu.Unlock()
-		return fmt.Errorf("pulsarfake: topic %s: %w", name.Full, errNotFound)
+		return fmt.Errorf("pulsarfake: topic %s: %w", name.Full, ErrNotFound)
 	}
 	delete(s.schemas, name.Base)
 	s.mu.Unlock()
@@ -391,7 +391,8 @@ func (s *Server) DeleteTopic(topicStr string) error {
 	return nil
 }
 
-var errNotFound = errors.New("not found")
+// ErrNotFound is returned (wrapped) for topics that do not exist.
+var ErrNotFound = errors.New("not found")
 
 // topicsIn lists the partition-level topics of a namespace, plus partitions
 // of partitioned topics that have not been touched yet.
@@ -441,7 +442,7 @@ func (s *Server) resolve(topicStr string) ([]*topic, error) {
 	if t := s.topics[name.Full]; t != nil {
 		return []*topic{t}, nil
 	}
-	return nil, fmt.Errorf("pulsarfake: topic %s: %w", name.Full, errNotFound)
+	return nil, fmt.Errorf("pulsarfake: topic %s: %w", name.Full, ErrNotFound)
 }
 
 func (s *Server) allTopics() []*topic {

@@ -246,13 +246,15 @@ func (t *topic) removeProducer(p *producer) {
 
 // removeConsumer detaches a consumer; its unacknowledged entries go back to
 // the subscription. notify tells the client with CLOSE_CONSUMER (a broker-
-// side close); keepSub keeps an emptied non-durable subscription (seek).
+// side close).
 func (t *topic) removeConsumer(cs *consumer, notify bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.removeConsumerLocked(cs, notify, false)
 }
 
+// removeConsumerLocked is removeConsumer with the lock held; keepSub keeps
+// a non-durable subscription that lost its last consumer (seek, unsubscribe).
 func (t *topic) removeConsumerLocked(cs *consumer, notify, keepSub bool) {
 	sub := cs.sub
 	if !sub.detach(cs) {
