@@ -25,7 +25,7 @@ func TestProduceConsume(t *testing.T) {
 			for _, m := range msgs {
 				p.SendAsync(ctxT(t), m, func(_ pulsar.MessageID, _ *pulsar.ProducerMessage, err error) { require.NoError(t, err) })
 			}
-			require.NoError(t, p.Flush())
+			require.NoError(t, p.FlushWithCtx(ctxT(t)))
 		} else {
 			produce(t, p, msgs...)
 		}

@@ -56,7 +56,7 @@ func BenchmarkProduceConsume(b *testing.B) {
 					}
 				})
 			}
-			if err := p.Flush(); err != nil {
+			if err := p.FlushWithCtx(ctx); err != nil {
 				b.Fatal(err)
 			}
 			if err := <-done; err != nil {

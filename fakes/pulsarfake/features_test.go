@@ -244,7 +244,7 @@ func TestPublishAndInspect(t *testing.T) {
 	defer p.Close()
 	p.SendAsync(ctxT(t), &pulsar.ProducerMessage{Payload: []byte("z1"), Key: "k1"}, nil)
 	p.SendAsync(ctxT(t), &pulsar.ProducerMessage{Payload: []byte("z2"), Key: "k2"}, nil)
-	require.NoError(t, p.Flush())
+	require.NoError(t, p.FlushWithCtx(ctxT(t)))
 	msgs, err := srv.Messages(topic)
 	require.NoError(t, err)
 	require.Len(t, msgs, 3)

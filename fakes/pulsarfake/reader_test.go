@@ -63,7 +63,7 @@ func TestReaderStartPositionsAndHasNext(t *testing.T) {
 			ids = append(ids, id)
 		})
 	}
-	require.NoError(t, p.Flush()) // one batch of five
+	require.NoError(t, p.FlushWithCtx(ctxT(t))) // one batch of five
 
 	readAll := func(r pulsar.Reader) []string {
 		var out []string
@@ -160,7 +160,7 @@ func TestPartitionedTopicPerKeyOrder(t *testing.T) {
 			p.SendAsync(ctxT(t), &pulsar.ProducerMessage{Key: fmt.Sprintf("k%d", k), Payload: []byte(fmt.Sprint(i))}, nil)
 		}
 	}
-	require.NoError(t, p.Flush())
+	require.NoError(t, p.FlushWithCtx(ctxT(t)))
 	next := map[string]int{}
 	partitions := map[string]string{}
 	for _, m := range receive(t, cons, keys*per, true) {

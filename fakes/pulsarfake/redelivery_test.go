@@ -107,7 +107,7 @@ func TestBatchIndexAck(t *testing.T) {
 	for _, m := range payloads(5, "b") {
 		p.SendAsync(ctxT(t), m, nil)
 	}
-	require.NoError(t, p.Flush())
+	require.NoError(t, p.FlushWithCtx(ctxT(t)))
 	got := receive(t, cons, 5, false)
 	for i, m := range got {
 		require.Equal(t, got[0].ID().EntryID(), m.ID().EntryID(), "one batch")

@@ -141,7 +141,7 @@ func TestKeySharedKeepsKeyOnOneConsumer(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		p.SendAsync(ctxT(t), &pulsar.ProducerMessage{Key: fmt.Sprintf("key-%d", i%10), Payload: []byte(fmt.Sprint(i))}, nil)
 	}
-	require.NoError(t, p.Flush())
+	require.NoError(t, p.FlushWithCtx(ctxT(t)))
 
 	owner := map[string]int{}
 	last := map[string]int{}
