@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eclipse/paho.golang/packets"
 	"github.com/eclipse/paho.golang/paho"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -62,7 +63,10 @@ func dialV5(t testing.TB, conn net.Conn, id string, opts ...v5opt) (*v5, error) 
 	c := &v5{msgs: make(chan *paho.Publish, 1<<17)}
 	cfg := paho.ClientConfig{
 		ClientID: id,
-		Conn:     conn,
+		// paho.golang writes a packet in several Write calls from several
+		// goroutines; only plain TCP (writev) keeps them whole. Over TLS,
+		// unwrapped, packets interleave and the broker sees garbage.
+		Conn: packets.NewThreadSafeConn(conn),
 		OnPublishReceived: []func(paho.PublishReceived) (bool, error){
 			func(pr paho.PublishReceived) (bool, error) { c.msgs <- pr.Packet; return true, nil },
 		},

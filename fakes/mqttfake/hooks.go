@@ -40,7 +40,7 @@ func (h *fakeHook) ID() string { return "brokerkit-fake" }
 func (h *fakeHook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnPacketRead, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
-		mqtt.OnPacketEncode, mqtt.OnPublish, mqtt.OnPublished,
+		mqtt.OnPacketEncode, mqtt.OnPublish,
 		mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnDisconnect,
 	}, []byte{b})
 }
@@ -132,8 +132,13 @@ func (h *fakeHook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Pa
 // OnPublish applies publish faults and delivery rules. A failed v5 QoS>0
 // publish is acknowledged with the chosen code; anything else that fails or
 // is dropped is acknowledged normally and never delivered or retained.
+//
+// It also records the message: mochi acknowledges a QoS 1 publish before
+// routing it, so recording here (before the acknowledgement) means a
+// publisher that has its PUBACK always finds its message in Published.
 func (h *fakeHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	if cl.Net.Inline {
+		h.s.rec.add(cl.ID, pk, false)
 		return pk, nil
 	}
 	var (
@@ -152,6 +157,7 @@ func (h *fakeHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 			time.Sleep(delay)
 		}
 	}
+	h.s.rec.add(cl.ID, pk, fail || drop)
 	if !fail {
 		if drop {
 			return pk, packets.CodeSuccessIgnore
@@ -171,8 +177,4 @@ func (h *fakeHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		return pk, packets.ErrRejectPacket
 	}
 	return pk, packets.CodeSuccessIgnore
-}
-
-func (h *fakeHook) OnPublished(cl *mqtt.Client, pk packets.Packet) {
-	h.s.rec.add(cl.ID, pk)
 }

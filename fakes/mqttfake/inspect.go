@@ -19,14 +19,14 @@ type Message struct {
 	ContentType    string
 	ResponseTopic  string
 	UserProperties []UserProperty
-	Dropped        bool // acknowledged but not delivered (a fault)
+	Dropped        bool // refused or dropped by a fault or the ACL: not delivered
 	Time           time.Time
 }
 
 // UserProperty is an MQTT v5 user property.
 type UserProperty struct{ Key, Value string }
 
-func messageFrom(clientID string, pk packets.Packet) Message {
+func messageFrom(clientID string, pk packets.Packet, dropped bool) Message {
 	m := Message{
 		Topic:         pk.TopicName,
 		Payload:       append([]byte(nil), pk.Payload...),
@@ -35,7 +35,7 @@ func messageFrom(clientID string, pk packets.Packet) Message {
 		ClientID:      clientID,
 		ContentType:   pk.Properties.ContentType,
 		ResponseTopic: pk.Properties.ResponseTopic,
-		Dropped:       pk.Ignore,
+		Dropped:       dropped,
 		Time:          time.Unix(pk.Created, 0),
 	}
 	for _, u := range pk.Properties.User {
@@ -69,11 +69,11 @@ func (l *topicLog) add(m Message, limit int) {
 	}
 }
 
-func (r *recorder) add(clientID string, pk packets.Packet) {
+func (r *recorder) add(clientID string, pk packets.Packet, dropped bool) {
 	if r.limit <= 0 {
 		return
 	}
-	m := messageFrom(clientID, pk)
+	m := messageFrom(clientID, pk, dropped)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.topics == nil {
@@ -88,7 +88,8 @@ func (r *recorder) add(clientID string, pk packets.Packet) {
 }
 
 // Published returns the messages published to topic, oldest first (the last
-// WithPublishLog of them), including dropped ones (see Message.Dropped).
+// WithPublishLog of them), including dropped ones (see Message.Dropped). A
+// message is recorded before the broker acknowledges it.
 func (s *Server) Published(topic string) []Message {
 	s.rec.mu.Lock()
 	defer s.rec.mu.Unlock()
@@ -129,7 +130,7 @@ func (s *Server) Retained() []Message {
 		if strings.HasPrefix(pk.TopicName, "$SYS") {
 			continue
 		}
-		out = append(out, messageFrom(pk.Origin, pk))
+		out = append(out, messageFrom(pk.Origin, pk, false))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Topic < out[j].Topic })
 	return out

@@ -94,6 +94,10 @@ func TestDataDirPersistsAcrossProcesses(t *testing.T) {
 	require.NoError(t, err)
 	c := mustV5(t, s1.Addr(), "durable", withSession(3600))
 	c.sub(t, "d/#", 1)
+	// mochi sends SUBACK before scanning retained messages, so a message
+	// retained right after SUBACK could arrive twice (scan + live route);
+	// a round trip on c lets the scan finish first.
+	c.sync(t)
 	c.close()
 	require.NoError(t, s1.Publish("d/retained", []byte("on disk"), true, 1))
 	require.NoError(t, s1.Close())
@@ -107,6 +111,7 @@ func TestDataDirPersistsAcrossProcesses(t *testing.T) {
 
 	pub := mustV5(t, s2.Addr(), "pub")
 	pub.pub(t, "d/live", "queued", 1, false)
+	pub.sync(t) // queued for the offline session, not routed live to c2
 	c2 := mustV5(t, s2.Addr(), "durable", withSession(3600))
 	require.True(t, c2.connack.SessionPresent)
 	// The retained seed matched d/# while the session was offline, so it was

@@ -37,6 +37,7 @@ func (r *resender) take(m *mqtt.Server, cl *mqtt.Client, pk packets.Packet) {
 		existing.State.Inflight.Delete(q.PacketID)
 	}
 	sortQueued(queued)
+	reserveIDs(cl, queued[len(queued)-1].PacketID)
 	r.mu.Lock()
 	if r.pending == nil {
 		r.pending = map[*mqtt.Client][]packets.Packet{}
@@ -61,6 +62,19 @@ func (r *resender) resend(cl *mqtt.Client) {
 	}
 	for _, q := range queued {
 		if err := cl.WritePacket(q); err != nil {
+			return
+		}
+	}
+}
+
+// reserveIDs keeps the queued messages' packet IDs from being handed to
+// live messages routed to cl between now (cl not yet visible to routing)
+// and resend: it advances cl's packet ID counter past the last queued ID,
+// and NextPacketID skips IDs that resend has put back in flight.
+func reserveIDs(cl *mqtt.Client, last uint16) {
+	for range 1 << 16 {
+		id, err := cl.NextPacketID()
+		if err != nil || uint16(id) == last {
 			return
 		}
 	}
