@@ -62,6 +62,9 @@ type ConfigHarness interface {
 	DataID() string
 	// Client connects to namespace ns ("" is the default namespace).
 	Client(ctx context.Context, ns string) (ConfigClient, error)
+	// BadCredentialsClient connects to a server with authentication on,
+	// with a wrong password (Auth capability).
+	BadCredentialsClient(ctx context.Context) (ConfigClient, error)
 	// Code classifies an error from this harness's client.
 	Code(err error) Code
 }
@@ -83,6 +86,7 @@ func RunConfig(t *testing.T, mk ConfigHarnessMaker) {
 		{"NamespaceAndGroupIsolation", cfgIsolation, nil},
 		{"CASConflictIsRejected", cfgCASConflict, []Capability{CAS}},
 		{"LargeAndUnicodeContent", cfgLargeAndUnicode, nil},
+		{"WrongCredentialsAreUnauthenticated", cfgWrongCredentials, []Capability{Auth}},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -292,4 +296,16 @@ func cfgLargeAndUnicode(t *testing.T, h ConfigHarness) {
 	id = h.DataID()
 	cfgPublish(t, ctx, c, group, id, large)
 	cfgWaitGet(t, ctx, c, group, id, large)
+}
+
+func cfgWrongCredentials(t *testing.T, h ConfigHarness) {
+	ctx := ctxFor(t)
+	c, err := h.BadCredentialsClient(ctx)
+	if err == nil {
+		t.Cleanup(func() { c.Close() })
+		err = c.Publish(ctx, h.Group(), h.DataID(), "should not be stored")
+	}
+	if code := h.Code(err); code != Unauthenticated {
+		t.Fatalf("publish with a wrong password: code %v (%v), want Unauthenticated", code, err)
+	}
 }

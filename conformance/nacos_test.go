@@ -82,7 +82,31 @@ type v2ConfigHarness struct {
 
 func (h *v2ConfigHarness) Name() string { return "nacos/sdk-go-v2 gRPC (" + string(h.env.Mode()) + ")" }
 func (h *v2ConfigHarness) Capabilities() conformance.Capabilities {
-	return conformance.Capabilities{conformance.CAS, conformance.Watch}
+	return withAuth(h.env, conformance.CAS, conformance.Watch)
+}
+
+// withAuth adds Auth unless the server is external without credentials:
+// then there is nothing to get wrong.
+func withAuth(env *nacostest.Env, caps ...conformance.Capability) conformance.Capabilities {
+	if env.Mode() != fixtures.External || os.Getenv("BROKERKIT_NACOS_USER") != "" {
+		caps = append(caps, conformance.Auth)
+	}
+	return caps
+}
+
+// badEndpoint is an endpoint of a server with auth on, with a wrong password.
+func badEndpoint(t *testing.T) nacosclient.Endpoint {
+	ep := nacostest.New(t, nacostest.WithAuth()).Endpoint()
+	ep.Password = "not-" + ep.Password
+	return ep
+}
+
+func (h *v2ConfigHarness) BadCredentialsClient(context.Context) (conformance.ConfigClient, error) {
+	c, err := nacosclient.NewConfig(badEndpoint(h.t))
+	if err != nil {
+		return nil, err
+	}
+	return v2Config{c}, nil
 }
 func (h *v2ConfigHarness) Namespace(context.Context) (string, error) {
 	return h.env.Namespace(h.t), nil
@@ -119,7 +143,15 @@ type v2NamingHarness struct {
 
 func (h *v2NamingHarness) Name() string { return "nacos/sdk-go-v2 gRPC (" + string(h.env.Mode()) + ")" }
 func (h *v2NamingHarness) Capabilities() conformance.Capabilities {
-	return conformance.Capabilities{conformance.EphemeralOnDisconnect, conformance.UnhealthyRegistration}
+	return withAuth(h.env, conformance.EphemeralOnDisconnect, conformance.UnhealthyRegistration)
+}
+
+func (h *v2NamingHarness) BadCredentialsClient(context.Context) (conformance.NamingClient, error) {
+	n, err := nacosclient.NewNaming(badEndpoint(h.t))
+	if err != nil {
+		return nil, err
+	}
+	return v2Naming{n}, nil
 }
 func (h *v2NamingHarness) Service() conformance.NamingService {
 	return conformance.NamingService{Group: h.env.Group(h.t), Name: h.env.Service(h.t)}
@@ -205,11 +237,14 @@ type v1Base struct {
 }
 
 func (b v1Base) Code(err error) conformance.Code {
-	if err == nil {
+	switch {
+	case err == nil:
 		return conformance.OK
-	}
-	if errors.Is(err, nacosclient.ErrNotFound) {
+	case errors.Is(err, nacosclient.ErrNotFound):
 		return conformance.NotFound
+	case errors.Is(err, nacosclient.ErrUnauthenticated),
+		strings.Contains(err.Error(), "403"): // the v1 SDK's config calls report the HTTP status
+		return conformance.Unauthenticated
 	}
 	return conformance.Unknown
 }
@@ -219,12 +254,16 @@ func (b v1Base) mode() string { return string(b.env.Mode()) }
 // param returns SDK parameters for a client reaching the server through a
 // new relay, and the relay.
 func (b v1Base) param(ns string) (v1vo.NacosClientParam, *relay, error) {
-	r, err := newRelay(b.env.ServerAddr())
+	return v1Param(b.env.Endpoint().WithNamespace(ns))
+}
+
+func v1Param(ep nacosclient.Endpoint) (v1vo.NacosClientParam, *relay, error) {
+	r, err := newRelay(ep.Addr())
 	if err != nil {
 		return v1vo.NacosClientParam{}, nil, err
 	}
 	host, port := r.hostPort()
-	ep := b.env.Endpoint()
+	ns := ep.Namespace
 	dir, err := os.MkdirTemp("", "conformance-nacos-v1-")
 	if err != nil {
 		r.Close()
@@ -247,16 +286,14 @@ func (h *v1ConfigHarness) Name() string { return "nacos/sdk-go-v1 HTTP (" + h.mo
 
 // No CAS: the v1 SDK has no casMd5 parameter.
 func (h *v1ConfigHarness) Capabilities() conformance.Capabilities {
-	return conformance.Capabilities{conformance.Watch}
+	return withAuth(h.env, conformance.Watch)
 }
-func (h *v1ConfigHarness) Namespace(context.Context) (string, error) {
-	return h.env.Namespace(h.t), nil
-}
-func (h *v1ConfigHarness) Group() string  { return h.env.Group(h.t) }
-func (h *v1ConfigHarness) DataID() string { return h.env.DataID(h.t) }
 
-func (h *v1ConfigHarness) Client(_ context.Context, ns string) (conformance.ConfigClient, error) {
-	p, r, err := h.param(ns)
+func (h *v1ConfigHarness) BadCredentialsClient(context.Context) (conformance.ConfigClient, error) {
+	return v1NewConfig(v1Param(badEndpoint(h.t)))
+}
+
+func v1NewConfig(p v1vo.NacosClientParam, r *relay, err error) (conformance.ConfigClient, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -266,6 +303,15 @@ func (h *v1ConfigHarness) Client(_ context.Context, ns string) (conformance.Conf
 		return nil, err
 	}
 	return &v1Config{c: c, r: r}, nil
+}
+func (h *v1ConfigHarness) Namespace(context.Context) (string, error) {
+	return h.env.Namespace(h.t), nil
+}
+func (h *v1ConfigHarness) Group() string  { return h.env.Group(h.t) }
+func (h *v1ConfigHarness) DataID() string { return h.env.DataID(h.t) }
+
+func (h *v1ConfigHarness) Client(_ context.Context, ns string) (conformance.ConfigClient, error) {
+	return v1NewConfig(h.param(ns))
 }
 
 type v1Config struct {
@@ -321,7 +367,30 @@ func (h *v1NamingHarness) Name() string { return "nacos/sdk-go-v1 HTTP (" + h.mo
 // No UnhealthyRegistration: v1 instances are kept alive by beats, and the
 // next beat (every 5 s) marks an instance healthy again.
 func (h *v1NamingHarness) Capabilities() conformance.Capabilities {
-	return conformance.Capabilities{conformance.EphemeralOnDisconnect}
+	return withAuth(h.env, conformance.EphemeralOnDisconnect)
+}
+
+// The v1 SDK's naming calls hide the server's 403 behind "retry 3 times
+// request failed!", so the rejection is read from a login probe, as a
+// caller of that SDK would have to.
+func (h *v1NamingHarness) BadCredentialsClient(ctx context.Context) (conformance.NamingClient, error) {
+	ep := badEndpoint(h.t)
+	if err := nacosclient.CheckLogin(ctx, ep); err != nil {
+		return nil, err
+	}
+	return v1NewNaming(v1Param(ep))
+}
+
+func v1NewNaming(p v1vo.NacosClientParam, r *relay, err error) (conformance.NamingClient, error) {
+	if err != nil {
+		return nil, err
+	}
+	c, err := v1clients.NewNamingClient(p)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return &v1Naming{c: c, r: r}, nil
 }
 
 func (h *v1NamingHarness) Service() conformance.NamingService {
@@ -338,16 +407,7 @@ func (h *v1NamingHarness) ClientGone(context.Context) {
 }
 
 func (h *v1NamingHarness) Client(context.Context) (conformance.NamingClient, error) {
-	p, r, err := h.param("")
-	if err != nil {
-		return nil, err
-	}
-	c, err := v1clients.NewNamingClient(p)
-	if err != nil {
-		r.Close()
-		return nil, err
-	}
-	return &v1Naming{c: c, r: r}, nil
+	return v1NewNaming(h.param(""))
 }
 
 type v1Naming struct {
@@ -514,5 +574,3 @@ func (r *relay) Close() error {
 	}
 	return err
 }
-
-var _ = fixtures.Name // fixtures is used by other harnesses in this package

@@ -63,6 +63,9 @@ type NamingHarness interface {
 	// Service returns a service name unique to the call.
 	Service() NamingService
 	Client(ctx context.Context) (NamingClient, error)
+	// BadCredentialsClient connects to a server with authentication on,
+	// with a wrong password (Auth capability).
+	BadCredentialsClient(ctx context.Context) (NamingClient, error)
 	// ClientGone is called after a client was closed; it lets whatever
 	// must pass before the server drops that client's instances pass
 	// (nothing for connection-owned instances; the beat timeout, on a
@@ -87,6 +90,7 @@ func RunNaming(t *testing.T, mk NamingHarnessMaker) {
 		{"WeightsAndMetadataRoundTrip", nmWeightsAndMetadata, nil},
 		{"EphemeralInstanceDisappearsWhenClientCloses", nmEphemeralGone, []Capability{EphemeralOnDisconnect}},
 		{"ClusterFilter", nmClusterFilter, nil},
+		{"WrongCredentialsAreUnauthenticated", nmWrongCredentials, []Capability{Auth}},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -260,4 +264,16 @@ func nmClusterFilter(t *testing.T, h NamingHarness) {
 	nmWaitList(t, ctx, reader, svc, false, []string{"east"}, nmWant(east))
 	nmWaitList(t, ctx, reader, svc, false, []string{"west"}, nmWant(west))
 	nmWaitList(t, ctx, reader, svc, false, []string{"east", "west"}, nmWant(east, west))
+}
+
+func nmWrongCredentials(t *testing.T, h NamingHarness) {
+	ctx := ctxFor(t)
+	c, err := h.BadCredentialsClient(ctx)
+	if err == nil {
+		t.Cleanup(func() { c.Close() })
+		err = c.Register(ctx, h.Service(), NamingInstance{IP: "10.77.6.1", Port: 80})
+	}
+	if code := h.Code(err); code != Unauthenticated {
+		t.Fatalf("register with a wrong password: code %v (%v), want Unauthenticated", code, err)
+	}
 }

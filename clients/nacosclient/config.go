@@ -42,6 +42,9 @@ type Change struct {
 // reach in the background, so an unreachable server shows up as errors
 // from the calls, not here.
 func NewConfig(ep Endpoint, opts ...Option) (*Config, error) {
+	if err := CheckLogin(context.Background(), ep); err != nil {
+		return nil, err
+	}
 	param, dir, err := sdkParam(ep, opts)
 	if err != nil {
 		return nil, err
@@ -113,7 +116,7 @@ func (c *Config) publish(ctx context.Context, p vo.ConfigParam) error {
 	}
 	ok, err := c.raw.PublishConfig(p)
 	if err == nil && !ok {
-		err = errNotAccepted
+		err = ErrRejected
 	}
 	return mapErr("publish "+p.DataId, err)
 }
@@ -125,7 +128,7 @@ func (c *Config) Delete(ctx context.Context, grp, dataID string) error {
 	}
 	ok, err := c.raw.DeleteConfig(vo.ConfigParam{DataId: dataID, Group: group(grp)})
 	if err == nil && !ok {
-		err = errNotAccepted
+		err = ErrRejected
 	}
 	return mapErr("delete "+dataID, err)
 }

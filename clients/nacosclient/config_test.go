@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/nacos-group/nacos-sdk-go/v2/common/constant"
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/clients/nacosclient"
@@ -134,8 +135,22 @@ func TestConfigTLSAndAuth(t *testing.T) {
 
 	bad := ep
 	bad.Username, bad.Password = "app", "wrong"
-	err = configClient(t, bad).Publish(ctx(t), "", "tls", "x")
+	_, err = nacosclient.NewConfig(bad)
+	require.ErrorIs(t, err, nacosclient.ErrUnauthenticated, "credentials are checked up front")
+	_, err = nacosclient.NewNaming(bad)
 	require.ErrorIs(t, err, nacosclient.ErrUnauthenticated)
+
+	// Past the up-front check (e.g. a password changed later), calls fail
+	// with the server's reason where the SDK passes it on.
+	c2, err := nacosclient.NewConfig(good, nacosclient.WithClientConfig(func(cc *constant.ClientConfig) { cc.Password = "wrong" }))
+	require.NoError(t, err)
+	t.Cleanup(func() { c2.Close() })
+	require.ErrorIs(t, c2.Publish(ctx(t), "", "tls", "x"), nacosclient.ErrUnauthenticated)
+	n2, err := nacosclient.NewNaming(good, nacosclient.WithClientConfig(func(cc *constant.ClientConfig) { cc.Password = "wrong" }))
+	require.NoError(t, err)
+	t.Cleanup(func() { n2.Close() })
+	require.ErrorIs(t, n2.Register(ctx(t), nacosclient.Service{Name: "s"}, nacosclient.Instance{IP: "10.0.0.1", Port: 1}), nacosclient.ErrRejected,
+		"the v2 SDK drops the reason of failed naming calls")
 }
 
 func TestEndpointValidationAndClose(t *testing.T) {

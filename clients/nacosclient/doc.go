@@ -20,7 +20,12 @@
 // default of HTTP port + 1000 does not hold for containers with random host
 // ports.
 //
-// Errors: a missing config or an empty selection is ErrNotFound, a lost
-// compare-and-swap ErrConflict, rejected credentials ErrUnauthenticated
-// (test with errors.Is).
+// Credentials are checked up front (CheckLogin): the SDK only logs a
+// failed login, and afterwards its naming calls fail without a reason.
+//
+// Errors (test with errors.Is): a missing config or an empty selection is
+// ErrNotFound, a lost compare-and-swap ErrConflict, rejected credentials
+// ErrUnauthenticated, a Get refused by the SDK's own limit (about 5 per
+// second per config per process) ErrRateLimited, and a naming write the
+// server refused ErrRejected (the SDK drops the reason).
 package nacosclient

@@ -18,6 +18,9 @@ var (
 	// about 5 Gets per second per config in one process (all clients
 	// together); retry later or Watch instead of polling.
 	ErrRateLimited = errors.New("nacosclient: rate limited by the SDK")
+	// ErrRejected: the server refused a write without a reason the SDK
+	// passes on (the v2 SDK drops the message of failed naming calls).
+	ErrRejected = errors.New("nacosclient: rejected by the server")
 	// ErrClosed: the client was closed.
 	ErrClosed = errors.New("nacosclient: client closed")
 )

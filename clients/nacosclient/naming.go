@@ -106,6 +106,9 @@ type subscription struct {
 
 // NewNaming connects a naming client.
 func NewNaming(ep Endpoint, opts ...Option) (*Naming, error) {
+	if err := CheckLogin(context.Background(), ep); err != nil {
+		return nil, err
+	}
 	param, dir, err := sdkParam(ep, opts)
 	if err != nil {
 		return nil, err
@@ -225,7 +228,7 @@ func (n *Naming) Deregister(ctx context.Context, svc Service, in Instance) error
 
 func accepted(op string, ok bool, err error) error {
 	if err == nil && !ok {
-		err = errNotAccepted
+		err = ErrRejected
 	}
 	return mapErr(op, err)
 }

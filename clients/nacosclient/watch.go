@@ -2,14 +2,11 @@ package nacosclient
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/nacos-group/nacos-sdk-go/v2/vo"
 )
-
-var errNotAccepted = errors.New("server did not accept the request")
 
 // WatchBuffer is how many undelivered changes a Watch channel holds; when
 // it is full the oldest is dropped, so a slow reader always ends up with
