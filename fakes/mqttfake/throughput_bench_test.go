@@ -47,23 +47,32 @@ func BenchmarkStartToConnack(b *testing.B) {
 	}
 }
 
-func BenchmarkThroughputQoS0(b *testing.B) { benchThroughput(b, 0, 100_000) }
-func BenchmarkThroughputQoS1(b *testing.B) { benchThroughput(b, 1, 20_000) }
+func BenchmarkThroughputQoS0(b *testing.B) { benchBrokers(b, 0, 100_000) }
+func BenchmarkThroughputQoS1(b *testing.B) { benchBrokers(b, 1, 20_000) }
 
-// benchThroughput publishes n 100-byte messages from one paho.golang client
-// to another and fails on any loss. QoS 1 is pipelined (paho's AsyncSend,
-// bounded by the broker's Receive Maximum). The metric is messages per
-// second from the first PUBLISH to the last delivery.
-func benchThroughput(b *testing.B, qos byte, n int) {
-	addr := os.Getenv(benchAddrEnv)
-	if addr == "" {
+// benchBrokers runs the same throughput benchmark, same client, against
+// the fake and, when BROKERKIT_BENCH_MQTT_ADDR names one, a real broker, so
+// one run prints both side by side (`make bench` starts Debian's mosquitto
+// for this when it is installed).
+func benchBrokers(b *testing.B, qos byte, n int) {
+	b.Run("fake", func(b *testing.B) {
 		s, err := New()
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = s.Close() })
-		addr = s.Addr()
+		benchThroughput(b, s.Addr(), qos, n)
+	})
+	if addr := os.Getenv(benchAddrEnv); addr != "" {
+		b.Run("mosquitto", func(b *testing.B) { benchThroughput(b, addr, qos, n) })
 	}
+}
+
+// benchThroughput publishes n 100-byte messages from one paho.golang client
+// to another and fails on any loss. QoS 1 is pipelined (paho's AsyncSend,
+// bounded by the broker's Receive Maximum). The metric is messages per
+// second from the first PUBLISH to the last delivery.
+func benchThroughput(b *testing.B, addr string, qos byte, n int) {
 	payload := make([]byte, 100)
 	var total time.Duration
 	for b.Loop() {
