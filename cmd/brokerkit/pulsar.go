@@ -14,6 +14,7 @@ func init() { register(&pulsarBackend{}) }
 type pulsarBackend struct {
 	port, adminPort int
 	tokens          stringList
+	oauth2          userList
 }
 
 func (*pulsarBackend) name() string { return "pulsar" }
@@ -22,6 +23,7 @@ func (p *pulsarBackend) flags(fs *flag.FlagSet) {
 	fs.IntVar(&p.port, "pulsar-port", 6650, "Pulsar binary protocol port")
 	fs.IntVar(&p.adminPort, "pulsar-admin-port", 8080, "Pulsar admin REST port")
 	fs.Var(&p.tokens, "pulsar-token", "require token auth and accept this token (repeatable)")
+	fs.Var(&p.oauth2, "pulsar-oauth2-client", "require auth and serve an OAuth2 issuer that knows this id:secret (repeatable)")
 }
 
 func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
@@ -31,6 +33,9 @@ func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 	if len(p.tokens) > 0 {
 		opts = append(opts, pulsarfake.WithTokens(p.tokens...))
 		notes = append(notes, "token auth required (--pulsar-token)")
+	}
+	for _, cl := range p.oauth2 {
+		opts = append(opts, pulsarfake.WithOAuth2(cl.name, cl.password))
 	}
 	dir, err := c.dir("pulsar")
 	if err != nil {
@@ -46,6 +51,9 @@ func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 	srv, err := pulsarfake.New(opts...)
 	if err != nil {
 		return nil, err
+	}
+	if u := srv.OAuth2IssuerURL(); u != "" {
+		notes = append(notes, "OAuth2 issuer (client credentials): "+u)
 	}
 	return &running{
 		Name:  "pulsar",

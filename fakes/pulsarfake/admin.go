@@ -84,6 +84,9 @@ func (a *adminRequest) boolParam(name string) bool {
 }
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
+	if s.serveOAuth2(w, r) { // the issuer needs no token to hand one out
+		return
+	}
 	if err := s.adminAuth(r); err != nil {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"reason": "Authentication required"})
 		return

@@ -28,6 +28,7 @@ type options struct {
 	txnCoordinators   int
 	clusterName       string
 	advertisedAddress string
+	oauth2Clients     map[string]string // client ID -> secret, for the built-in issuer
 }
 
 func defaultOptions() options {

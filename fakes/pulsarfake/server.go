@@ -90,6 +90,9 @@ func New(opts ...Option) (*Server, error) {
 		nextLedger:  1,
 		stop:        make(chan struct{}),
 	}
+	if err := s.setupOAuth2(); err != nil {
+		return nil, err
+	}
 	s.txns = newTxnCoordinator(s)
 	s.addDefaultNamespaces()
 	if o.dataDir != "" {
