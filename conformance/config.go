@@ -115,7 +115,8 @@ func cfgPublish(t *testing.T, ctx context.Context, c ConfigClient, group, id, co
 }
 
 // cfgWaitGet polls until Get returns want: some servers apply writes to
-// their read path asynchronously.
+// their read path asynchronously. Slowly, because SDKs limit reads (the Go
+// SDK allows about 5 Gets per second per config).
 func cfgWaitGet(t *testing.T, ctx context.Context, c ConfigClient, group, id, want string) {
 	t.Helper()
 	var got string
@@ -128,7 +129,7 @@ func cfgWaitGet(t *testing.T, ctx context.Context, c ConfigClient, group, id, wa
 		select {
 		case <-ctx.Done():
 			t.Fatalf("get %s/%s: want %q, last got %q, %v", group, id, abbrev(want), abbrev(got), err)
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }
