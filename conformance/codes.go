@@ -14,6 +14,7 @@ const (
 	InvalidArgument  // malformed request, bad name
 	TooLarge         // message or payload over a limit
 	Unavailable      // broker unreachable or timed out
+	Conflict         // a write based on a stale state (compare-and-set)
 )
 
 func (c Code) String() string {
@@ -32,6 +33,8 @@ func (c Code) String() string {
 		return "TooLarge"
 	case Unavailable:
 		return "Unavailable"
+	case Conflict:
+		return "Conflict"
 	}
 	return "Unknown"
 }

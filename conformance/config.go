@@ -19,10 +19,6 @@ const (
 	Watch Capability = "config watch"
 )
 
-// Conflict is the Code of a write rejected because the state it was based
-// on changed (a lost compare-and-swap). codes.go has no such class yet.
-const Conflict Code = 100
-
 // ConfigEvent is one observed state of a watched config.
 type ConfigEvent struct {
 	Content string

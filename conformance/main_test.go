@@ -1,6 +1,8 @@
 package conformance_test
 
 import (
+	"github.com/brokerkit/brokerkit/fixtures/nacostest"
+	"github.com/brokerkit/brokerkit/fixtures/pulsartest"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -9,5 +11,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	fixtures.Main(m, func() error { return goleak.Find(goleak.IgnoreCurrent()) })
+	var ignore []goleak.Option
+	ignore = append(ignore, pulsartest.ClientGoroutines...)
+	ignore = append(ignore, nacostest.SDKGoroutines...)
+	ignore = append(ignore, nacostest.V1SDKGoroutines...)
+	fixtures.Main(m, ignore...)
 }

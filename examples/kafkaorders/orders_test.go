@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
-	"go.uber.org/goleak"
 
 	"github.com/brokerkit/brokerkit/clients/kafkaclient"
 	"github.com/brokerkit/brokerkit/examples/kafkaorders"
@@ -17,9 +16,7 @@ import (
 	"github.com/brokerkit/brokerkit/fixtures/kafkatest"
 )
 
-func TestMain(m *testing.M) {
-	fixtures.Main(m, func() error { return goleak.Find(goleak.IgnoreCurrent()) })
-}
+func TestMain(m *testing.M) { fixtures.Main(m) }
 
 // setup starts the service against a Kafka from kafkatest: the in-process
 // fake by default, a container or your own broker via BROKERKIT_KAFKA.

@@ -7,16 +7,13 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/brokerkit/brokerkit/examples/mqtttelemetry"
 	"github.com/brokerkit/brokerkit/fixtures"
 	"github.com/brokerkit/brokerkit/fixtures/mqtttest"
 )
 
-func TestMain(m *testing.M) {
-	fixtures.Main(m, func() error { return goleak.Find(goleak.IgnoreCurrent()) })
-}
+func TestMain(m *testing.M) { fixtures.Main(m) }
 
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/brokerkit/brokerkit/clients/nacosclient"
 	"github.com/brokerkit/brokerkit/examples/nacosconfig"
@@ -16,20 +15,7 @@ import (
 	"github.com/brokerkit/brokerkit/fixtures/nacostest"
 )
 
-func TestMain(m *testing.M) {
-	fixtures.Main(m, func() error {
-		return goleak.Find(
-			// nacos-sdk-go never closes its lumberjack log writer.
-			goleak.IgnoreTopFunction("gopkg.in/natefinch/lumberjack%2ev2.(*Logger).millRun"),
-			// nor the v2 naming client's (unused) UDP push receiver.
-			goleak.IgnoreAnyFunction("github.com/nacos-group/nacos-sdk-go/v2/clients/naming_client/naming_http.(*PushReceiver).handleClient"),
-			// After CloseClient the SDK's listen loop is gone, but a connection
-			// event that arrives late still starts a goroutine that sends to its
-			// unbuffered channel and blocks forever.
-			goleak.IgnoreAnyFunction("github.com/nacos-group/nacos-sdk-go/v2/clients/config_client.(*ConfigClient).asyncNotifyListenConfig.func1"),
-		)
-	})
-}
+func TestMain(m *testing.M) { fixtures.Main(m, nacostest.SDKGoroutines...) }
 
 // The SDK's first listen round can take ~5 s; later changes arrive in ms.
 const reloadWait = 20 * time.Second

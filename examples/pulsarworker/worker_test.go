@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 
 	"github.com/brokerkit/brokerkit/clients/pulsarclient"
 	"github.com/brokerkit/brokerkit/examples/pulsarworker"
@@ -17,14 +16,7 @@ import (
 	"github.com/brokerkit/brokerkit/fixtures/pulsartest"
 )
 
-func TestMain(m *testing.M) {
-	fixtures.Main(m, func() error {
-		return goleak.Find(goleak.IgnoreCurrent(),
-			// pulsar-client-go leaves these behind after Close.
-			goleak.IgnoreAnyFunction("github.com/apache/pulsar-client-go/pulsar.(*partitionProducer).failTimeoutMessages"),
-			goleak.IgnoreAnyFunction("github.com/apache/pulsar-client-go/pulsar/internal.(*connectionPool).checkAndCleanIdleConnections"))
-	})
-}
+func TestMain(m *testing.M) { fixtures.Main(m, pulsartest.ClientGoroutines...) }
 
 // record is a thread-safe log of what the handlers saw.
 type record struct {
