@@ -136,7 +136,7 @@ func TestGroupCommitResumesAfterCommitted(t *testing.T) {
 func TestEndpointSASLOverTLS(t *testing.T) {
 	s := fake(t, kafkafake.WithTopic("t", 1), kafkafake.WithTLS(),
 		kafkafake.WithSASL(kafkafake.User{Mechanism: kafkafake.ScramSHA512, Name: "svc", Password: "pw"}))
-	ep := kafkaclient.Endpoint{Brokers: s.Brokers(), TLS: s.ClientTLS(),
+	ep := kafkaclient.Endpoint{Brokers: s.Brokers(), TLS: s.ClientTLSConfig(),
 		SASL: &kafkaclient.SASL{Mechanism: "SCRAM-SHA-512", User: "svc", Password: "pw"}}
 	p := newClient(t, ep)
 	_, err := p.Produce(timeout(t), kafkaclient.Message{Topic: "t", Value: []byte("secure")})

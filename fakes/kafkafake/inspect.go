@@ -46,7 +46,7 @@ func (s *Server) inspect() (*inspector, error) {
 	}
 	opts := []kgo.Opt{kgo.SeedBrokers(seeds...)}
 	if s.tlsCfg != nil {
-		cfg := s.ClientTLS()
+		cfg := s.ClientTLSConfig()
 		if cfg == nil { // a user-supplied server config: we cannot verify it
 			cfg = insecureTLS()
 		}

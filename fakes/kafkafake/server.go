@@ -240,23 +240,13 @@ func (s *Server) Users() []User { return append([]User(nil), s.cfg.users...) }
 // TLS reports whether the listeners speak TLS.
 func (s *Server) TLS() bool { return s.tlsCfg != nil }
 
-// ClientTLS returns a client TLS config that trusts the fake's generated CA,
-// or nil when the fake has no TLS or was given its own config.
-func (s *Server) ClientTLS() *tls.Config {
-	if s.ca == nil {
-		return nil
-	}
-	return s.ca.ClientConfig()
-}
+// ClientTLSConfig returns a client TLS config that trusts the fake's
+// generated CA, or nil when the fake has no TLS or was given its own config.
+func (s *Server) ClientTLSConfig() *tls.Config { return s.ca.ClientConfig() }
 
 // CACertPEM returns the generated CA certificate in PEM form (nil without
 // WithTLS), for clients that read it from a file.
-func (s *Server) CACertPEM() []byte {
-	if s.ca == nil {
-		return nil
-	}
-	return s.ca.CertPEM()
-}
+func (s *Server) CACertPEM() []byte { return s.ca.CertPEM() }
 
 // WriteCACert writes the generated CA certificate to path.
 func (s *Server) WriteCACert(path string) error {

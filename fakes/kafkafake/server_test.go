@@ -149,7 +149,7 @@ func TestTLSAndSASLOverTLS(t *testing.T) {
 	require.Contains(t, string(s.CACertPEM()), "BEGIN CERTIFICATE")
 	path := filepath.Join(t.TempDir(), "ca.pem")
 	require.NoError(t, s.WriteCACert(path))
-	roundTrip(t, s, "t", kgo.DialTLSConfig(s.ClientTLS()), kgo.SASL(scram.Auth{User: "u", Pass: "p"}.AsSha256Mechanism()))
+	roundTrip(t, s, "t", kgo.DialTLSConfig(s.ClientTLSConfig()), kgo.SASL(scram.Auth{User: "u", Pass: "p"}.AsSha256Mechanism()))
 
 	// A plaintext client cannot talk to a TLS listener.
 	cl := client(t, s, kgo.SASL(scram.Auth{User: "u", Pass: "p"}.AsSha256Mechanism()), kgo.RequestRetries(0))

@@ -326,21 +326,11 @@ func (s *Server) WSSURL() string {
 
 // ClientTLSConfig returns a client config trusting the generated CA (nil
 // without WithTLS or WithSecureWebSocket, or with WithTLSConfig).
-func (s *Server) ClientTLSConfig() *tls.Config {
-	if s.ca == nil {
-		return nil
-	}
-	return s.ca.ClientConfig()
-}
+func (s *Server) ClientTLSConfig() *tls.Config { return s.ca.ClientConfig() }
 
 // CACertPEM returns the generated CA certificate for non-Go clients (nil
 // without WithTLS, or with WithTLSConfig).
-func (s *Server) CACertPEM() []byte {
-	if s.ca == nil {
-		return nil
-	}
-	return s.ca.CertPEM()
-}
+func (s *Server) CACertPEM() []byte { return s.ca.CertPEM() }
 
 // Mochi exposes the running mochi server (replaced by Restart) for what the
 // fake does not wrap. Do not call its Close.

@@ -63,8 +63,14 @@ func New() (*CA, error) {
 	}, nil
 }
 
-// CertPEM returns the CA certificate in PEM form, for non-Go clients.
-func (ca *CA) CertPEM() []byte { return append([]byte(nil), ca.certPEM...) }
+// CertPEM returns the CA certificate in PEM form, for non-Go clients. A nil
+// CA (a fake without generated TLS) returns nil.
+func (ca *CA) CertPEM() []byte {
+	if ca == nil {
+		return nil
+	}
+	return append([]byte(nil), ca.certPEM...)
+}
 
 // WriteCertPEM writes the CA certificate to path (mode 0644).
 func (ca *CA) WriteCertPEM(path string) error { return os.WriteFile(path, ca.certPEM, 0o644) }
@@ -72,8 +78,12 @@ func (ca *CA) WriteCertPEM(path string) error { return os.WriteFile(path, ca.cer
 // Pool returns a pool holding only this CA.
 func (ca *CA) Pool() *x509.CertPool { return ca.pool.Clone() }
 
-// ClientConfig returns a client TLS config that trusts only this CA.
+// ClientConfig returns a client TLS config that trusts only this CA. A nil
+// CA returns nil.
 func (ca *CA) ClientConfig() *tls.Config {
+	if ca == nil {
+		return nil
+	}
 	return &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12}
 }
 
