@@ -8,17 +8,10 @@
 #    registry; there the leg says so and is not run).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-work=$(mktemp -d)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-go build -o "$work/brokerkit" ./cmd/brokerkit
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$work/brokerkit" up --only kafka --kafka-port "$port" --kafka-auto-create=false --user ci:ci-secret --json >"$work/up.json" 2>"$work/up.err" &
-pid=$!
-for _ in $(seq 100); do [ -s "$work/up.json" ] && break; sleep 0.1; done
-[ -s "$work/up.json" ] || { cat "$work/up.err"; exit 1; }
+BACKEND=kafka
+. .ci/lib.sh
+port=$(free_port)
+start_up --kafka-port "$port" --kafka-auto-create=false --user ci:ci-secret
 
 echo "--- Kafka conformance, external mode against brokerkit up (127.0.0.1:$port, SASL)"
 BROKERKIT_KAFKA=external BROKERKIT_KAFKA_ADDR="127.0.0.1:$port" BROKERKIT_KAFKA_SASL="SCRAM-SHA-512:ci:ci-secret" \

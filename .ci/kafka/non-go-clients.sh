@@ -10,34 +10,9 @@ cd "$(dirname "$0")/../.."
 need=()
 command -v kcat >/dev/null || need+=(kcat)
 /usr/bin/python3 -c 'import kafka' 2>/dev/null || need+=(python3-kafka)
-if [ ${#need[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-work=$(mktemp -d)
-bin="$work/brokerkit"
-go build -o "$bin" ./cmd/brokerkit
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-start_up() { # args for brokerkit up
-  "$bin" up --only kafka --json "$@" >"$work/up.json" 2>"$work/up.err" &
-  pid=$!
-  for _ in $(seq 100); do [ -s "$work/up.json" ] && return 0; sleep 0.1; done
-  echo "brokerkit up did not start:"; cat "$work/up.err"; exit 1
-}
-stop_up() { kill "$pid"; wait "$pid" || { echo "brokerkit up exited non-zero"; exit 1; }; pid=""; }
-
-check() { # name expected actual
-  if [ "$2" != "$3" ]; then echo "FAIL $1: want [$2] got [$3]"; exit 1; fi
-  echo "ok   $1"
-  passed=$((passed+1))
-}
-passed=0
+BACKEND=kafka
+. .ci/lib.sh
+install_missing "${need[@]}"
 
 kcat_round() { # label topic group kcat-args...
   local label=$1 topic=$2 group=$3; shift 3

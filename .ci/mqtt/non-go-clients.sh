@@ -10,34 +10,9 @@ cd "$(dirname "$0")/../.."
 need=()
 command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients)
 /usr/bin/python3 -c 'import paho.mqtt.client' 2>/dev/null || need+=(python3-paho-mqtt)
-if [ ${#need[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
-work=$(mktemp -d)
-bin="$work/brokerkit"
-go build -o "$bin" ./cmd/brokerkit
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-start_up() { # args for brokerkit up
-  "$bin" up --only mqtt --json "$@" >"$work/up.json" 2>"$work/up.err" &
-  pid=$!
-  for _ in $(seq 100); do [ -s "$work/up.json" ] && return 0; sleep 0.1; done
-  echo "brokerkit up did not start:"; cat "$work/up.err"; exit 1
-}
-stop_up() { kill "$pid"; wait "$pid" || { echo "brokerkit up exited non-zero"; exit 1; }; pid=""; }
-
-passed=0
-check() { # name expected actual
-  if [ "$2" != "$3" ]; then echo "FAIL $1: want [$2] got [$3]"; exit 1; fi
-  echo "ok   $1"
-  passed=$((passed+1))
-}
+BACKEND=mqtt
+. .ci/lib.sh
+install_missing "${need[@]}"
 
 # round LABEL TOPIC CLIENT-ARGS...: a retained message, then a live one.
 # mosquitto_sub gets the retained one on subscribing, which shows it is
