@@ -442,7 +442,9 @@ func batchIndexAck(t *testing.T, h PulsarHarness) {
 	for _, m := range payloads("b", 4) {
 		p.SendAsync(ctx, m, func(_ pulsar.MessageID, _ *pulsar.ProducerMessage, err error) { done <- err })
 	}
-	p.Flush()
+	if err := p.FlushWithCtx(ctx); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 4; i++ {
 		if err := <-done; err != nil {
 			t.Fatal(err)
