@@ -407,6 +407,24 @@ func (s *Server) adminTopics(a *adminRequest) (any, error) {
 		return s.topicStats(name)
 	case op == "partitioned-stats" && m == http.MethodGet:
 		return s.partitionedStats(name, a.boolParam("perPartition"))
+	case op == "deduplicationEnabled" && m == http.MethodPost:
+		var on bool
+		if err := json.NewDecoder(a.r.Body).Decode(&on); err != nil {
+			return nil, herr(http.StatusBadRequest, "Invalid deduplication setting: %v", err)
+		}
+		s.setDedupPolicy(name.Base, &on)
+		return nil, nil
+	case op == "deduplicationEnabled" && m == http.MethodDelete:
+		s.setDedupPolicy(name.Base, nil)
+		return nil, nil
+	case op == "deduplicationEnabled" && m == http.MethodGet:
+		s.mu.Lock()
+		on, ok := s.dedupPolicy[name.Base]
+		s.mu.Unlock()
+		if !ok {
+			return nil, nil // no topic policy: null, as the broker answers
+		}
+		return on, nil
 	case op == "unload" && m == http.MethodPut:
 		if err := s.UnloadTopic(name.Full); err != nil {
 			return nil, herr(http.StatusNotFound, "Topic not found")

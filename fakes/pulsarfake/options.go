@@ -29,6 +29,7 @@ type options struct {
 	clusterName       string
 	advertisedAddress string
 	oauth2Clients     map[string]string // client ID -> secret, for the built-in issuer
+	dedup             bool              // broker default for message deduplication
 }
 
 func defaultOptions() options {

@@ -31,6 +31,7 @@ type snapshot struct {
 	Partitioned map[string]int
 	Schemas     map[string][][]byte // encoded wire.Schema per version
 	Topics      []snapTopic
+	Dedup       map[string]bool // deduplicationEnabled topic policies
 }
 
 type snapTopic struct {
@@ -40,6 +41,7 @@ type snapTopic struct {
 	Next    uint64
 	Entries [][]byte // nil = aborted or unfinished transaction
 	Subs    []snapSub
+	LastSeq map[string]int64 // deduplication state per producer name
 }
 
 type snapSub struct {
@@ -61,6 +63,7 @@ func (s *Server) snapshot() *snapshot {
 		Tenants:     maps.Clone(s.tenants),
 		Partitioned: maps.Clone(s.partitioned),
 		Schemas:     map[string][][]byte{},
+		Dedup:       maps.Clone(s.dedupPolicy),
 	}
 	for ns := range s.namespaces {
 		snap.Namespaces = append(snap.Namespaces, ns)
@@ -81,7 +84,7 @@ func (s *Server) snapshot() *snapshot {
 			continue
 		}
 		t.mu.Lock()
-		st := snapTopic{Name: t.name.Full, Ledger: t.ledger, First: t.first, Next: t.next}
+		st := snapTopic{Name: t.name.Full, Ledger: t.ledger, First: t.first, Next: t.next, LastSeq: maps.Clone(t.lastSeq)}
 		for _, e := range t.entries {
 			if e.txnState == txnNone {
 				st.Entries = append(st.Entries, e.data)
@@ -162,6 +165,9 @@ func (s *Server) restore(snap *snapshot) {
 	for k, v := range snap.Partitioned {
 		s.partitioned[k] = v
 	}
+	if len(snap.Dedup) > 0 {
+		s.dedupPolicy = maps.Clone(snap.Dedup)
+	}
 	for base, versions := range snap.Schemas {
 		log := &schemaLog{}
 		for _, b := range versions {
@@ -179,6 +185,7 @@ func (s *Server) restore(snap *snapshot) {
 		}
 		t := newTopic(s, name, st.Ledger)
 		t.first, t.next = st.First, st.First
+		t.lastSeq = st.LastSeq
 		for _, data := range st.Entries {
 			e := entry{id: t.next, data: data, numMsgs: 1}
 			if data == nil {

@@ -81,7 +81,7 @@ func (c *conn) sendProducerSuccess(reqID uint64, p *producer, version []byte, re
 	c.send(&wire.BaseCommand{Type: wire.BaseCommand_PRODUCER_SUCCESS.Enum(), ProducerSuccess: &wire.CommandProducerSuccess{
 		RequestId:      proto.Uint64(reqID),
 		ProducerName:   proto.String(p.name),
-		LastSequenceId: proto.Int64(-1),
+		LastSequenceId: proto.Int64(p.topic.lastSequence(p.name)),
 		SchemaVersion:  version,
 		ProducerReady:  proto.Bool(ready),
 	}})
@@ -189,13 +189,14 @@ func (c *conn) handleSend(cmd *wire.CommandSend, hp []byte) bool {
 			return true
 		}
 	}
+	highest := max(cmd.GetHighestSequenceId(), seq)
+	if !p.topic.admitSequence(p.name, int64(highest)) {
+		c.writeReceipt(p.id, seq, highest, dupEntry, dupEntry) // a duplicate: acknowledged, not stored
+		return true
+	}
 	id := p.topic.appendEntry(hp, &meta, txn)
 	if !txn.isZero() {
 		c.s.txns.addEntry(txn, p.topic, id)
-	}
-	highest := cmd.GetHighestSequenceId()
-	if highest < seq {
-		highest = seq
 	}
 	c.writeReceipt(p.id, seq, highest, p.topic.ledger, id)
 	return true

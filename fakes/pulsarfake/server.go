@@ -56,6 +56,7 @@ type Server struct {
 	tenants     map[string]*TenantInfo
 	namespaces  map[string]bool
 	schemas     map[string]*schemaLog // base full name
+	dedupPolicy map[string]bool       // base full name -> deduplicationEnabled
 	nextLedger  uint64
 	txns        *txnCoordinator
 

@@ -52,6 +52,8 @@ type topic struct {
 
 	msgsIn, bytesIn, msgsOut int64
 	lastPublish              time.Time
+
+	lastSeq map[string]int64 // producer name -> highest persisted sequence id (dedup.go)
 }
 
 func newTopic(s *Server, name topicName, ledger uint64) *topic {
