@@ -327,12 +327,17 @@ func advertiseHandshakeV0(frame []byte, version int16) []byte {
 // SASL_AUTHENTICATION_FAILED, which is what clients report to the user, so
 // the shim sends that answer.
 func (c *conn) Close() error {
+	// kfake's reader and writer both call Close: taking the entry out under
+	// the lock makes the answer go out once.
 	c.mu.Lock()
 	var failedAuth *pendingResp
 	var corr int32
 	for k, p := range c.pending {
 		if p.kind == respAuthenticate {
 			failedAuth, corr = &p, k
+			delete(c.pending, k)
+			c.npending.Store(int32(len(c.pending)))
+			break
 		}
 	}
 	c.mu.Unlock()
