@@ -18,8 +18,13 @@ func WithDeduplication(on bool) Option { return func(o *options) { o.dedup = on 
 const dupEntry = math.MaxUint64
 
 // dedupEnabled reports whether topic base has deduplication on: its own
-// policy if set, else the broker default.
+// policy if set, else the broker default. It runs for every SEND, so when
+// nothing turns deduplication on it costs one atomic load, not the server
+// lock.
 func (s *Server) dedupEnabled(base string) bool {
+	if !s.dedupAny.Load() {
+		return false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if on, ok := s.dedupPolicy[base]; ok {
@@ -34,12 +39,23 @@ func (s *Server) setDedupPolicy(base string, on *bool) {
 	defer s.mu.Unlock()
 	if on == nil {
 		delete(s.dedupPolicy, base)
-		return
+	} else {
+		if s.dedupPolicy == nil {
+			s.dedupPolicy = map[string]bool{}
+		}
+		s.dedupPolicy[base] = *on
 	}
-	if s.dedupPolicy == nil {
-		s.dedupPolicy = map[string]bool{}
+	s.updateDedupAnyLocked()
+}
+
+// updateDedupAnyLocked records whether any topic can have deduplication on;
+// s.mu must be held.
+func (s *Server) updateDedupAnyLocked() {
+	on := s.opts.dedup
+	for _, p := range s.dedupPolicy {
+		on = on || p
 	}
-	s.dedupPolicy[base] = *on
+	s.dedupAny.Store(on)
 }
 
 // lastSequence is the highest sequence id persisted for producer name, or

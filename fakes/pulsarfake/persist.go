@@ -167,6 +167,7 @@ func (s *Server) restore(snap *snapshot) {
 	}
 	if len(snap.Dedup) > 0 {
 		s.dedupPolicy = maps.Clone(snap.Dedup)
+		s.updateDedupAnyLocked()
 	}
 	for base, versions := range snap.Schemas {
 		log := &schemaLog{}

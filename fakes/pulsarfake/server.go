@@ -57,6 +57,7 @@ type Server struct {
 	namespaces  map[string]bool
 	schemas     map[string]*schemaLog // base full name
 	dedupPolicy map[string]bool       // base full name -> deduplicationEnabled
+	dedupAny    atomic.Bool           // the broker default or some policy turns dedup on
 	nextLedger  uint64
 	txns        *txnCoordinator
 
@@ -91,6 +92,7 @@ func New(opts ...Option) (*Server, error) {
 		nextLedger:  1,
 		stop:        make(chan struct{}),
 	}
+	s.dedupAny.Store(o.dedup)
 	if err := s.setupOAuth2(); err != nil {
 		return nil, err
 	}
