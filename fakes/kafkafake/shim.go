@@ -43,7 +43,7 @@ type conn struct {
 	mu       sync.Mutex
 	pending  map[int32]pendingResp // correlation ID -> response to rewrite
 	npending atomic.Int32
-	rawSASL  int // raw SASL tokens still expected from the client
+	rawSASL  atomic.Int32 // raw SASL tokens still expected; read per frame, so no lock
 	rawCorr  int32
 	wbuf     []byte
 
@@ -112,13 +112,10 @@ func (c *conn) nextFrame() error {
 		return err
 	}
 
-	c.mu.Lock()
-	raw := c.rawSASL > 0
-	if raw {
-		c.rawSASL--
-	}
-	c.mu.Unlock()
-	if raw {
+	// Only this reader decrements; the writer sets it before the client can
+	// send a token, so the check needs no lock.
+	if c.rawSASL.Load() > 0 {
+		c.rawSASL.Add(-1)
 		c.wrapRawToken()
 		return nil
 	}
@@ -241,9 +238,7 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 			return frame, nil
 		}
 		if resp.ErrorCode == 0 && p.version == 0 {
-			c.mu.Lock()
-			c.rawSASL = rawTokens(p.mech)
-			c.mu.Unlock()
+			c.rawSASL.Store(rawTokens(p.mech))
 		}
 		if len(resp.SupportedMechanisms) > 0 || len(c.shim.mechanisms) == 0 {
 			return frame, nil
@@ -271,7 +266,7 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 }
 
 // rawTokens is how many client tokens a mechanism exchanges.
-func rawTokens(mech string) int {
+func rawTokens(mech string) int32 {
 	switch Mechanism(mech) {
 	case ScramSHA256, ScramSHA512:
 		return 2 // client-first, client-final
