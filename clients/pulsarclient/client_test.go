@@ -12,15 +12,10 @@ import (
 
 	"github.com/brokerkit/brokerkit/clients/pulsarclient"
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
+	"github.com/brokerkit/brokerkit/fixtures"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// pulsar-client-go leaves these behind after Close (see fakes/pulsarfake).
-		goleak.IgnoreAnyFunction("github.com/apache/pulsar-client-go/pulsar.(*partitionProducer).failTimeoutMessages"),
-		goleak.IgnoreAnyFunction("github.com/apache/pulsar-client-go/pulsar/internal.(*connectionPool).checkAndCleanIdleConnections"),
-	)
-}
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, fixtures.ClientGoroutines...) }
 
 var seq int
 

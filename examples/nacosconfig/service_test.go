@@ -15,7 +15,7 @@ import (
 	"github.com/brokerkit/brokerkit/fixtures/nacostest"
 )
 
-func TestMain(m *testing.M) { fixtures.Main(m, nacostest.SDKGoroutines...) }
+func TestMain(m *testing.M) { fixtures.Main(m) }
 
 // The SDK's first listen round can take ~5 s; later changes arrive in ms.
 const reloadWait = 20 * time.Second

@@ -16,7 +16,7 @@ import (
 	"github.com/brokerkit/brokerkit/fixtures/pulsartest"
 )
 
-func TestMain(m *testing.M) { fixtures.Main(m, pulsartest.ClientGoroutines...) }
+func TestMain(m *testing.M) { fixtures.Main(m) }
 
 // record is a thread-safe log of what the handlers saw.
 type record struct {

@@ -37,7 +37,7 @@ func (s *Server) FailNext(api kmsg.Key, topic string, n int, err *kerr.Error) *k
 // SetLatency delays every request of api by d before the broker handles it,
 // on every connection; d <= 0 removes the delay. It survives Restart.
 func (s *Server) SetLatency(api kmsg.Key, d time.Duration) {
-	s.shim.delays.Delay(api.Name(), d)
+	_, _ = s.shim.delays.Delay(api.Name(), d)
 }
 
 // DropConnections closes every client connection, as a network blip or a

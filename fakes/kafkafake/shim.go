@@ -14,7 +14,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/brokerkit/brokerkit/internal/fault"
+	"github.com/brokerkit/brokerkit/fault"
 )
 
 // shimConfig is what every connection shim of one server shares.

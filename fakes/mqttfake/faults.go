@@ -13,18 +13,18 @@ import (
 // 0x88 server unavailable or 0x8A banned; v3 clients get the matching 3.1.1
 // code, 0x03 when there is none).
 func (s *Server) RejectConnect(clientID string, n int, code byte) {
-	s.faults.Fail(opConnect, clientID, n, code)
+	_, _ = s.faults.Fail(opConnect, clientID, n, code)
 }
 
 // DelayConnect makes every CONNECT wait d before it is answered (0 removes).
-func (s *Server) DelayConnect(d time.Duration) { s.faults.Delay(opConnect, d) }
+func (s *Server) DelayConnect(d time.Duration) { _, _ = s.faults.Delay(opConnect, d) }
 
 // FailPublish makes the next n publishes to topic ("" = any; n < 0 = until
 // ResetFaults) fail: v5 QoS 1/2 publishers get PUBACK/PUBREC with code (e.g.
 // 0x97 quota exceeded); QoS 0 and v3 publishes are acknowledged as usual
 // but not delivered, which is all those protocols can express.
 func (s *Server) FailPublish(topic string, n int, code byte) {
-	s.faults.Fail(opPublish, topic, n, code)
+	_, _ = s.faults.Fail(opPublish, topic, n, code)
 }
 
 // DropDeliveries makes the next n messages published on topics matching

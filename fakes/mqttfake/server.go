@@ -12,7 +12,7 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/brokerkit/brokerkit/internal/fault"
+	"github.com/brokerkit/brokerkit/fault"
 	"github.com/brokerkit/brokerkit/internal/tlsca"
 )
 

@@ -3,7 +3,7 @@ package nacosfake
 import (
 	"time"
 
-	"github.com/brokerkit/brokerkit/internal/fault"
+	"github.com/brokerkit/brokerkit/fault"
 )
 
 // FailNext makes the next n requests of requestType fail with code.
@@ -16,12 +16,12 @@ import (
 // For the HTTP API requestType is "METHOD /path" ("GET /nacos/v1/cs/configs")
 // and code is the HTTP status. n < 0 fails until ResetFaults.
 func (s *Server) FailNext(requestType string, n int, code int) {
-	s.faults.Fail(requestType, fault.Any, n, code)
+	_, _ = s.faults.Fail(requestType, fault.Any, n, code)
 }
 
 // Delay makes every request of requestType (same names as FailNext; "" for
 // all) wait d first. d <= 0 removes the delay.
-func (s *Server) Delay(requestType string, d time.Duration) { s.faults.Delay(requestType, d) }
+func (s *Server) Delay(requestType string, d time.Duration) { _, _ = s.faults.Delay(requestType, d) }
 
 // ResetFaults removes all fault rules.
 func (s *Server) ResetFaults() { s.faults.Reset() }

@@ -4,15 +4,9 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/brokerkit/brokerkit/fixtures"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// nacos-sdk-go builds a lumberjack file logger per client and never
-		// closes it; its mill goroutine lives until process exit.
-		goleak.IgnoreTopFunction("gopkg.in/natefinch/lumberjack%2ev2.(*Logger).millRun"),
-		// The v2 naming client opens a UDP push receiver (unused with gRPC)
-		// and never closes it, so its read loop stays blocked in the socket.
-		goleak.IgnoreAnyFunction("github.com/nacos-group/nacos-sdk-go/v2/clients/naming_client/naming_http.(*PushReceiver).handleClient"),
-	)
-}
+// The client libraries' own leftovers are listed once, in fixtures.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, fixtures.ClientGoroutines...) }

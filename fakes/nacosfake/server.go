@@ -15,7 +15,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
 
-	"github.com/brokerkit/brokerkit/internal/fault"
+	"github.com/brokerkit/brokerkit/fault"
 )
 
 // Server is an in-process Nacos 2.x server: gRPC for the v2 SDKs and the

@@ -3,7 +3,7 @@ package pulsarfake
 import (
 	"time"
 
-	"github.com/brokerkit/brokerkit/internal/fault"
+	"github.com/brokerkit/brokerkit/fault"
 )
 
 // FailNext makes the next n commands of type cmd (a protocol command name,
@@ -12,20 +12,20 @@ import (
 // for SEND, a Failed lookup, an error code in schema responses. n < 0 fails
 // until ResetFaults. A failed CONNECT closes the connection.
 func (s *Server) FailNext(cmd string, n int, err ServerError) {
-	s.faults.Fail(cmd, fault.Any, n, err)
+	_, _ = s.faults.Fail(cmd, fault.Any, n, err)
 }
 
 // FailNextFor is FailNext limited to commands about one topic (PRODUCER,
 // SUBSCRIBE, LOOKUP, PARTITIONED_METADATA and the schema commands carry
 // a topic).
 func (s *Server) FailNextFor(cmd, topic string, n int, err ServerError) {
-	s.faults.Fail(cmd, normalizeTopic(topic), n, err)
+	_, _ = s.faults.Fail(cmd, normalizeTopic(topic), n, err)
 }
 
 // Delay makes every command of type cmd wait d before it is handled ("" =
 // every command); d <= 0 removes the delay. The delay holds up the
 // connection's later commands too, as a slow broker would.
-func (s *Server) Delay(cmd string, d time.Duration) { s.faults.Delay(cmd, d) }
+func (s *Server) Delay(cmd string, d time.Duration) { _, _ = s.faults.Delay(cmd, d) }
 
 // ResetFaults removes every injected failure and delay.
 func (s *Server) ResetFaults() { s.faults.Reset() }

@@ -3,11 +3,11 @@
 package fixturetest
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/brokerkit/brokerkit/fixtures"
+	"github.com/brokerkit/brokerkit/internal/tbrec"
 )
 
 // ContainerCannotStart checks what newEnv does in container mode when the
@@ -23,54 +23,19 @@ func ContainerCannotStart(t *testing.T, b fixtures.Backend, newEnv func(testing.
 	t.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 	for _, strict := range []bool{false, true} {
 		t.Setenv("BROKERKIT_STRICT", map[bool]string{false: "", true: "1"}[strict])
-		rec := &recorder{TB: t}
-		rec.run(func() { newEnv(rec) })
+		rec := tbrec.New(t)
+		if rec.Run(func() { newEnv(rec) }) {
+			rec.Fail()
+			rec.Msg = "New returned without a broker"
+		}
+		rec.Done()
 		switch {
-		case !strict && !rec.skipped:
-			t.Fatalf("a container that cannot start must skip the test (failed=%v: %s)", rec.failed, rec.msg)
-		case strict && !rec.failed:
-			t.Fatalf("under BROKERKIT_STRICT a container that cannot start must fail the test (skipped=%v: %s)", rec.skipped, rec.msg)
-		case strict && !strings.Contains(rec.msg, "BROKERKIT_STRICT"):
-			t.Fatalf("the failure should say STRICT caused it: %s", rec.msg)
+		case !strict && !rec.Skipped():
+			t.Fatalf("a container that cannot start must skip the test (failed=%v: %s)", rec.Failed(), rec.Msg)
+		case strict && !rec.Failed():
+			t.Fatalf("under BROKERKIT_STRICT a container that cannot start must fail the test (skipped=%v: %s)", rec.Skipped(), rec.Msg)
+		case strict && !strings.Contains(rec.Msg, "BROKERKIT_STRICT"):
+			t.Fatalf("the failure should say STRICT caused it: %s", rec.Msg)
 		}
 	}
-}
-
-// recorder is a testing.TB whose Skip and Fatal are recorded instead of
-// ending the real test.
-type recorder struct {
-	testing.TB
-	skipped, failed bool
-	msg             string
-}
-
-type ended struct{}
-
-func (r *recorder) Helper() {}
-
-func (r *recorder) Skipf(format string, args ...any) {
-	r.skipped, r.msg = true, fmt.Sprintf(format, args...)
-	panic(ended{})
-}
-
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.failed, r.msg = true, fmt.Sprintf(format, args...)
-	panic(ended{})
-}
-
-func (r *recorder) Fatal(args ...any) {
-	r.failed, r.msg = true, fmt.Sprint(args...)
-	panic(ended{})
-}
-
-func (r *recorder) run(fn func()) {
-	defer func() {
-		if v := recover(); v != nil {
-			if _, ok := v.(ended); !ok {
-				panic(v)
-			}
-		}
-	}()
-	fn()
-	r.failed, r.msg = true, "New returned without a broker"
 }
