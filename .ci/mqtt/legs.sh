@@ -18,7 +18,7 @@ pid=
 
 header() { printf '\n==== MQTT leg: %s ====\n' "$*"; }
 stop() {
-	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+	if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
 		kill "$pid"
 		while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 	fi

@@ -25,8 +25,16 @@ SUDO=
 if [[ $(id -u) != 0 ]]; then SUDO=sudo; fi
 if [[ ! -x /usr/sbin/mosquitto ]] || ! command -v mosquitto_passwd >/dev/null 2>&1 || ! command -v mosquitto_sub >/dev/null 2>&1; then
 	log "installing mosquitto and mosquitto-clients"
-	$SUDO apt-get update
-	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto mosquitto-clients
+	# stdout carries only the PID: the caller captures it with $(...).
+	$SUDO apt-get update >&2
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto mosquitto-clients >&2
+fi
+
+# A broker already on the port would answer in place of ours (and mosquitto
+# would exit on the failed bind after the port check below had passed).
+if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+	log "127.0.0.1:$port is already in use; refusing to start a second broker behind it"
+	exit 1
 fi
 
 dir=${MOSQUITTO_DIR:-$(mktemp -d -t brokerkit-mosquitto.XXXXXX)}
@@ -80,7 +88,7 @@ for _ in $(seq 1 100); do
 		cat "$dir/stdout.log" "$dir/mosquitto.log" >&2 2>/dev/null || true
 		exit 1
 	fi
-	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+	if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && kill -0 "$pid" 2>/dev/null; then
 		log "mosquitto pid $pid listening on 127.0.0.1:$port (config and log in $dir)"
 		echo "$pid"
 		exit 0
