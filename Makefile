@@ -4,7 +4,7 @@ FUZZTIME  ?= 3s
 BENCHTIME ?= 1s
 ARGS      ?=
 
-.PHONY: test fmt vet race fuzz bench up lint build image
+.PHONY: test fmt vet race fuzz bench up lint build image matrix matrix-check
 
 ## test: gofmt check, go vet, race-enabled tests, and a short pass of every fuzz target
 test: fmt vet race fuzz
@@ -63,6 +63,16 @@ build:
 image:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/brokerkit-linux ./cmd/brokerkit
 	docker build -t brokerkit:local .
+
+## matrix: rewrite the README's conformance tables from a run of the suite on the fakes
+matrix:
+	@mkdir -p bin; $(GO) test -count=1 -json ./conformance/ > bin/conformance.json || true
+	$(GO) run ./internal/matrix -in bin/conformance.json README.md
+
+## matrix-check: fail when the README's conformance tables differ from a fresh run
+matrix-check:
+	@mkdir -p bin; $(GO) test -count=1 -json ./conformance/ > bin/conformance.json || true
+	$(GO) run ./internal/matrix -in bin/conformance.json -check README.md
 
 lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
