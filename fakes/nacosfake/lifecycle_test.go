@@ -30,7 +30,8 @@ func TestPortsFollowNacosOffset(t *testing.T) {
 }
 
 func TestAuthWithSDKAndHTTP(t *testing.T) {
-	srv := newServer(t, nacosfake.WithAuth("nacos", "secret"))
+	clk, withClock := manualClock()
+	srv := newServer(t, nacosfake.WithUser("nacos", "secret"), withClock)
 	cc := configClient(t, srv, withUser("nacos", "secret"))
 	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "auth", Group: "G", Content: "x"})
 	require.NoError(t, err)
@@ -57,14 +58,14 @@ func TestAuthWithSDKAndHTTP(t *testing.T) {
 	require.Equal(t, 200, r.code)
 
 	// Tokens expire on the server clock.
-	srv.Advance(18001 * time.Second)
+	clk.Advance(18001 * time.Second)
 	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=auth&group=G&accessToken="+tok, nil, nil)
 	require.Equal(t, 403, r.code)
 	require.Equal(t, "token expired!\n", r.body)
 }
 
 func TestAuthWrongPasswordSDKCallsFail(t *testing.T) {
-	srv := newServer(t, nacosfake.WithAuth("nacos", "secret"))
+	srv := newServer(t, nacosfake.WithUser("nacos", "secret"))
 	srv.SetConfig("", "G", "k", "v")
 	nc := namingClient(t, srv, withUser("nacos", "wrong"))
 	// The SDK reports a typed 403 from RegisterInstance as (false, nil).
@@ -139,7 +140,8 @@ func TestLoadSeedDir(t *testing.T) {
 
 func TestFailNextHTTP(t *testing.T) {
 	srv := newServer(t)
-	srv.FailNext("GET /nacos/v1/cs/configs", 1, 503)
+	_, err := srv.FailNext(nacosfake.OpHTTPGetConfig, "", 1, 503)
+	require.NoError(t, err)
 	r := do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=a&group=G", nil, nil)
 	require.Equal(t, 503, r.code)
 	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=a&group=G", nil, nil)
@@ -149,7 +151,8 @@ func TestFailNextHTTP(t *testing.T) {
 func TestFailNextGRPCSurfacesToSDK(t *testing.T) {
 	srv := newServer(t)
 	cc := configClient(t, srv)
-	srv.FailNext("ConfigPublishRequest", 1, 500)
+	_, err := srv.FailNext(nacosfake.OpConfigPublish, "", 1, 500)
+	require.NoError(t, err)
 	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "f", Group: "G", Content: "x"})
 	require.Error(t, err)
 	require.False(t, ok)
