@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/fakes/nacosfake"
+	"github.com/brokerkit/brokerkit/internal/datadir"
 )
 
 func TestPortsFollowNacosOffset(t *testing.T) {
@@ -184,4 +185,45 @@ func TestAccessKeySignatures(t *testing.T) {
 	ok, _ = badNaming.RegisterInstance(vo.RegisterInstanceParam{ServiceName: "evil", Ip: "10.0.0.2", Port: 1, Weight: 1, Enable: true, Healthy: true, Ephemeral: true})
 	require.False(t, ok)
 	require.Empty(t, srv.Instances("", "", "evil"))
+}
+
+func TestDataDirIsLockedWriteThroughAndSurvivesATornTail(t *testing.T) {
+	dir := t.TempDir()
+	srv := newServer(t, nacosfake.WithDataDir(dir), nacosfake.WithSyncWrites())
+	_, err := nacosfake.New(nacosfake.WithDataDir(dir))
+	require.ErrorIs(t, err, datadir.ErrLocked, "a second server on the same dir is refused")
+
+	r := do(t, "POST", srv.URL()+"/v1/cs/configs", url.Values{"dataId": {"a"}, "group": {"G"}, "content": {"v1"}}, nil)
+	require.Equal(t, "true", r.body)
+	r = do(t, "POST", srv.URL()+"/v1/cs/configs", url.Values{"dataId": {"a"}, "group": {"G"}, "content": {"v2"}}, nil)
+	require.Equal(t, "true", r.body)
+	r = do(t, "POST", srv.URL()+"/v1/console/namespaces", url.Values{"customNamespaceId": {"dev"}, "namespaceName": {"Dev"}}, nil)
+	require.Equal(t, "true\n", r.body)
+	// Acknowledged changes are on disk before Close: the log has them.
+	fi, err := os.Stat(filepath.Join(dir, "nacosfake-changes.log"))
+	require.NoError(t, err)
+	require.Positive(t, fi.Size())
+	require.NoError(t, srv.Close())
+
+	// A crash mid-append leaves a torn record; start cuts it.
+	f, err := os.OpenFile(filepath.Join(dir, "nacosfake-changes.log"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.Write([]byte{0, 0, 1, 0, 9, 9})
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	again := newServer(t, nacosfake.WithDataDir(dir))
+	c, ok := again.GetConfig("", "G", "a")
+	require.True(t, ok)
+	require.Equal(t, "v2", c.Content)
+	require.Len(t, again.Namespaces(), 1)
+
+	// Reset compacts into a snapshot and empties the log.
+	again.Reset()
+	fi, err = os.Stat(filepath.Join(dir, "nacosfake-changes.log"))
+	require.NoError(t, err)
+	require.Zero(t, fi.Size())
+	require.NoError(t, again.Close())
+	third := newServer(t, nacosfake.WithDataDir(dir))
+	require.Empty(t, third.Configs())
 }

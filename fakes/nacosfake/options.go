@@ -27,6 +27,7 @@ type options struct {
 	accessKey, secret  string
 	tokenTTL           time.Duration
 	dataDir            string
+	syncWrites         bool
 	clock              clock.Clock
 	pushDelay          time.Duration
 	configPushDelay    time.Duration
@@ -89,9 +90,18 @@ func WithUser(name, password string) Option {
 // WithTokenTTL sets the lifetime of login tokens (Nacos default 18000 s).
 func WithTokenTTL(d time.Duration) Option { return func(o *options) { o.tokenTTL = d } }
 
-// WithDataDir persists configs and persistent instances as JSON in dir and
-// loads them at start.
+// WithDataDir keeps configs, persistent instances, services created through
+// the console API and namespaces in dir and loads them at start. It is
+// write-through: every change is appended to a log before the client is
+// answered, and the log is compacted into a snapshot as it grows. The
+// directory is locked against a second process; a torn log tail left by a
+// crash is cut at start.
 func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
+
+// WithSyncWrites fsyncs every change WithDataDir logs before the client is
+// answered (off by default: a killed process then loses nothing, a power
+// cut may lose the last changes).
+func WithSyncWrites() Option { return func(o *options) { o.syncWrites = true } }
 
 // WithClock sets the clock for heartbeat expiry (the periodic beat check
 // is a timer on it), token lifetimes, UDP subscription lifetimes and config

@@ -19,6 +19,7 @@ import (
 	"github.com/brokerkit/brokerkit/clock"
 	"github.com/brokerkit/brokerkit/fault"
 	"github.com/brokerkit/brokerkit/internal/conntrack"
+	"github.com/brokerkit/brokerkit/internal/datadir"
 	"github.com/brokerkit/brokerkit/internal/tlsca"
 )
 
@@ -45,6 +46,11 @@ type Server struct {
 	udp    *net.UDPConn      // sends naming pushes to HTTP clients; nil if unavailable
 	track  conntrack.Tracker // every gRPC and HTTP client connection
 	ca     *tlsca.CA         // WithTLS only
+
+	// WithDataDir; guarded by mu.
+	dir          *datadir.Dir
+	changes      *datadir.Log
+	snapshotSize int64
 
 	// Listener state, replaced by Restart.
 	httpAddr, grpcAddr string
@@ -78,12 +84,13 @@ func New(opts ...Option) (*Server, error) {
 		}
 	}
 	if s.opts.dataDir != "" {
-		if err := s.load(); err != nil {
+		if err := s.openDataDir(); err != nil {
 			return nil, err
 		}
 	}
 	hl, gl, err := listenPair(s.opts.httpAddr, s.opts.grpcAddr)
 	if err != nil {
+		s.closeDataDir()
 		return nil, err
 	}
 	if u, err := net.ListenUDP("udp", nil); err == nil {
@@ -182,6 +189,9 @@ func (s *Server) Close() error {
 	s.faults.Close() // ends injected delays
 	s.stop()
 	s.sched.close()
+	s.mu.Lock()
+	s.closeDataDir()
+	s.mu.Unlock()
 	if s.udp != nil {
 		_ = s.udp.Close()
 	}
@@ -288,5 +298,5 @@ func (s *Server) Reset() {
 		}
 	}
 	s.gcServicesLocked()
-	s.persistLocked()
+	s.snapshotLocked()
 }
