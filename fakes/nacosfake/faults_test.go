@@ -2,8 +2,10 @@ package nacosfake_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +96,32 @@ func TestRestartKeepsFaultsAndDropsConnections(t *testing.T) {
 	require.Equal(t, 1, h.Hits(), "the handle installed before Restart still counts")
 	srv.ResetFaults()
 	require.Equal(t, 404, do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=a&group=G", nil, nil).code)
+}
+
+func TestDropConnectionsCutsHTTPLongPolls(t *testing.T) {
+	srv := newServer(t)
+	hc := &http.Client{Transport: &http.Transport{}}
+	defer hc.CloseIdleConnections()
+	errc := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", srv.URL()+"/v1/cs/configs/listener",
+			strings.NewReader(url.Values{"Listening-Configs": {"k\x02G\x02\x01"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Long-Pulling-Timeout", "30000")
+		resp, err := hc.Do(req)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	require.Eventually(t, func() bool { return srv.Pollers() == 1 }, waitFor, tick)
+	require.Equal(t, 1, srv.DropConnections(), "the long poll's HTTP connection")
+	select {
+	case err := <-errc:
+		require.Error(t, err, "the client sees its connection cut, not an answer")
+	case <-time.After(waitFor):
+		t.Fatal("the long poll survived DropConnections")
+	}
+	require.Eventually(t, func() bool { return srv.Pollers() == 0 }, waitFor, tick)
 }
