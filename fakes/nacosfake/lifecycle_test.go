@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -226,4 +228,27 @@ func TestDataDirIsLockedWriteThroughAndSurvivesATornTail(t *testing.T) {
 	require.NoError(t, again.Close())
 	third := newServer(t, nacosfake.WithDataDir(dir))
 	require.Empty(t, third.Configs())
+}
+
+func TestDataDirCompactsTheLogIntoASnapshot(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := nacosfake.New(nacosfake.WithDataDir(dir))
+	require.NoError(t, err)
+	big := strings.Repeat("x", 1<<20)
+	for i := range 5 {
+		srv.SetConfig("", "G", "big"+strconv.Itoa(i), big)
+	}
+	logSize := func() int64 {
+		fi, err := os.Stat(filepath.Join(dir, "nacosfake-changes.log"))
+		require.NoError(t, err)
+		return fi.Size()
+	}
+	require.Less(t, logSize(), int64(2<<20), "the log was folded into a snapshot past 4 MiB")
+	srv.SetConfig("", "G", "big0", "small")
+	require.NoError(t, srv.Close())
+
+	again := newServer(t, nacosfake.WithDataDir(dir))
+	require.Len(t, again.Configs(), 5)
+	c, _ := again.GetConfig("", "G", "big0")
+	require.Equal(t, "small", c.Content, "the log after the snapshot is replayed on top of it")
 }
