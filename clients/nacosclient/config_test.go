@@ -2,6 +2,7 @@ package nacosclient_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -10,7 +11,6 @@ import (
 
 	"github.com/brokerkit/brokerkit/clients/nacosclient"
 	"github.com/brokerkit/brokerkit/fakes/nacosfake"
-	"github.com/brokerkit/brokerkit/internal/tlsca"
 )
 
 func TestConfigPublishGetDelete(t *testing.T) {
@@ -112,20 +112,17 @@ func TestConfigOutageIsAnErrorNotStaleContent(t *testing.T) {
 	require.NoError(t, c.Publish(ctx(t), "", "k", "v"))
 	_, err := c.Get(ctx(t), "", "k") // writes the disk snapshot
 	require.NoError(t, err)
-	srv.FailNext("ConfigQueryRequest", 100, 500)
+	_, err = srv.FailNext(nacosfake.OpConfigQuery, "k", 100, 500)
+	require.NoError(t, err)
 	_, err = c.Get(ctx(t), "", "k")
 	require.Error(t, err, "without WithSnapshot a failure is not hidden by the disk cache")
 	require.False(t, errors.Is(err, nacosclient.ErrNotFound))
 }
 
 func TestConfigTLSAndAuth(t *testing.T) {
-	ca, err := tlsca.New()
-	require.NoError(t, err)
-	cfg, err := ca.ServerConfig("127.0.0.1", "localhost")
-	require.NoError(t, err)
-	_, ep := fake(t, nacosfake.WithTLS(cfg), nacosfake.WithAuth("app", "secret"))
+	srv, ep := fake(t, nacosfake.WithTLS(), nacosfake.WithUser("app", "secret"))
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, ca.WriteCertPEM(caFile))
+	require.NoError(t, os.WriteFile(caFile, srv.CACertPEM(), 0o644))
 	ep.TLS = &nacosclient.TLS{CAFile: caFile}
 
 	good := ep
@@ -135,7 +132,7 @@ func TestConfigTLSAndAuth(t *testing.T) {
 
 	bad := ep
 	bad.Username, bad.Password = "app", "wrong"
-	_, err = nacosclient.NewConfig(bad)
+	_, err := nacosclient.NewConfig(bad)
 	require.ErrorIs(t, err, nacosclient.ErrUnauthenticated, "credentials are checked up front")
 	_, err = nacosclient.NewNaming(bad)
 	require.ErrorIs(t, err, nacosclient.ErrUnauthenticated)

@@ -37,17 +37,16 @@ func (n *nacosBackend) start(_ context.Context, c *common) (*running, error) {
 		opts = append(opts, nacosfake.WithGRPCAddr(net.JoinHostPort(c.host, strconv.Itoa(grpcPort))))
 	}
 	var notes []string
-	if len(c.users) > 0 {
-		u := c.users[0]
-		opts = append(opts, nacosfake.WithAuth(u.name, u.password))
-		notes = append(notes, "auth required; user "+u.name+" (Nacos has one user here)")
+	for _, u := range c.users {
+		opts = append(opts, nacosfake.WithUser(u.name, u.password))
+		notes = append(notes, "auth required; user "+u.name)
 	}
 	if c.tls != nil {
 		cfg, err := c.tls.ServerConfig(c.host)
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, nacosfake.WithTLS(cfg))
+		opts = append(opts, nacosfake.WithTLSConfig(cfg))
 		notes = append(notes, "TLS on HTTP and gRPC")
 	}
 	dir, err := c.dir("nacos")
@@ -71,8 +70,8 @@ func (n *nacosBackend) start(_ context.Context, c *common) (*running, error) {
 	}
 	return &running{
 		Name:  "nacos",
-		Addrs: map[string]string{"http": srv.HTTPAddr(), "grpc": srv.GRPCAddr()},
-		Env:   map[string]string{"BROKERKIT_NACOS_ADDR": srv.HTTPAddr()},
+		Addrs: map[string]string{"http": srv.Addr(), "grpc": srv.GRPCAddr()},
+		Env:   map[string]string{"BROKERKIT_NACOS_ADDR": srv.Addr()},
 		Notes: notes,
 		close: srv.Close,
 	}, nil

@@ -5,27 +5,38 @@ import (
 	"encoding/hex"
 )
 
-// authEnabled reports whether WithAuth was given.
-func (s *Server) authEnabled() bool { return s.opts.username != "" }
+// authEnabled reports whether WithUser was given.
+func (s *Server) authEnabled() bool { return len(s.opts.users) > 0 }
+
+// checkPassword reports whether name/password is a configured user.
+func (s *Server) checkPassword(name, password string) bool {
+	pw, ok := s.opts.users[name]
+	return ok && pw == password
+}
 
 // login checks credentials and issues a token. With auth off every login
 // succeeds, as Nacos answers logins even when it does not enforce them.
 func (s *Server) login(user, pass string) (token string, errMsg string) {
 	if s.authEnabled() {
-		if user != s.opts.username {
+		pw, ok := s.opts.users[user]
+		if !ok {
 			return "", "user not found!"
 		}
-		if pass != s.opts.password {
+		if pass != pw {
 			return "", "unknown user!"
 		}
 	}
+	return s.issueToken(), ""
+}
+
+func (s *Server) issueToken() string {
 	b := make([]byte, 24)
 	_, _ = rand.Read(b)
-	token = hex.EncodeToString(b)
+	token := hex.EncodeToString(b)
 	s.mu.Lock()
 	s.tokens[token] = s.now().Add(s.opts.tokenTTL)
 	s.mu.Unlock()
-	return token, ""
+	return token
 }
 
 // checkToken returns "" when the request may proceed, else the Nacos
@@ -50,12 +61,6 @@ func (s *Server) checkToken(token string) string {
 	return ""
 }
 
-// Token logs in with the configured credentials and returns a valid
-// accessToken, for tests that speak the wire protocol by hand.
-func (s *Server) Token() string {
-	t, _ := s.login(s.opts.username, s.opts.password)
-	return t
-}
-
-// Credentials returns the configured username and password ("" when auth is off).
-func (s *Server) Credentials() (username, password string) { return s.opts.username, s.opts.password }
+// Token issues a valid accessToken without a login, for tests that speak
+// the wire protocol by hand.
+func (s *Server) Token() string { return s.issueToken() }

@@ -2,33 +2,33 @@ package nacosfake
 
 import "time"
 
-// now is the server clock: the configured source plus Advance offsets.
-func (s *Server) now() time.Time { return s.opts.now().Add(s.offset) }
+// now is the server clock (WithClock; the wall clock by default).
+func (s *Server) now() time.Time { return s.opts.clock.Now() }
 
-// Advance moves the server clock forward by d and runs the heartbeat check
-// at once, so tests can expire HTTP instances without waiting.
-func (s *Server) Advance(d time.Duration) {
-	s.mu.Lock()
-	s.offset += d
-	s.checkBeatsLocked()
-	s.mu.Unlock()
+// armBeatCheck schedules the next heartbeat check on the server clock, so a
+// clock.Manual that is advanced past a beat timeout expires the instance.
+// Callers hold s.mu.
+func (s *Server) armBeatCheckLocked() {
+	if s.closed {
+		return
+	}
+	s.beatTimer = s.opts.clock.AfterFunc(s.opts.checkInterval, s.beatCheck)
 }
 
-// Now reports the server clock.
-func (s *Server) Now() time.Time { s.mu.Lock(); defer s.mu.Unlock(); return s.now() }
+func (s *Server) beatCheck() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.checkBeatsLocked()
+	s.armBeatCheckLocked()
+}
 
-func (s *Server) healthLoop() {
-	defer s.bg.Done()
-	t := time.NewTicker(s.opts.checkInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.done:
-			return
-		case <-t.C:
-			s.mu.Lock()
-			s.checkBeatsLocked()
-			s.mu.Unlock()
-		}
+// stopBeatCheckLocked stops the pending heartbeat check.
+func (s *Server) stopBeatCheckLocked() {
+	if s.beatTimer != nil {
+		s.beatTimer.Stop()
+		s.beatTimer = nil
 	}
 }

@@ -111,7 +111,7 @@ func (s *Server) removeLocked(k configKey) {
 
 // configChangedLocked notifies gRPC listeners and HTTP long polls.
 func (s *Server) configChangedLocked(k configKey) {
-	s.persistLocked()
+	s.persistConfigLocked(k)
 	for connID, tenant := range s.listeners[k] {
 		c := s.conns[connID]
 		if c == nil {

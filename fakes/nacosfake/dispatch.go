@@ -81,14 +81,9 @@ func (s *Server) handleRequest(ctx context.Context, p *payload) *payload {
 			return errorResponse(reqID, codeUnregistered, "Connection is unregistered.")
 		}
 	}
-	code, fail, delay := s.faults.Check(p.Type)
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		t.Stop()
+	code, fail, ok := s.checkFault(p.Type, func() []string { return rpcTargets(p.Body) })
+	if !ok {
+		return errorResponse(reqID, codeServerError, "server is stopping")
 	}
 	if fail {
 		return typedResponse(h.respType, reqID, nil, &rpcErr{code: code, msg: "nacosfake: injected fault"})
@@ -129,6 +124,23 @@ func errorResponse(reqID string, code int, msg string) *payload {
 	return &payload{Type: "ErrorResponse", Body: mustJSON(map[string]any{
 		"resultCode": 500, "errorCode": code, "success": false, "message": msg, "requestId": reqID,
 	})}
+}
+
+// rpcTargets are the names a fault rule's target matches in a request:
+// the dataId of config requests, the service name of naming requests.
+func rpcTargets(body []byte) []string {
+	var r struct {
+		DataID      string `json:"dataId"`
+		ServiceName string `json:"serviceName"`
+	}
+	_ = json.Unmarshal(body, &r)
+	var out []string
+	for _, v := range []string{r.DataID, r.ServiceName} {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func requestIDOf(body []byte) string {

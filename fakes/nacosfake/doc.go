@@ -7,6 +7,8 @@
 //	defer srv.Close()
 //	srv.SetConfig("", "DEFAULT_GROUP", "app.yaml", "port: 8080")
 //	// SDK: constant.NewServerConfig(srv.Host(), uint64(srv.HTTPPort()))
+//	// HTTP: srv.URL() (http://127.0.0.1:P/nacos); srv.Addr() is host:P,
+//	// srv.GRPCAddr() the gRPC host:port.
 //
 // # Ports
 //
@@ -25,14 +27,14 @@
 //   - Naming: gRPC instances are ephemeral, one set per (connection,
 //     service), and vanish with their connection; HTTP ephemeral instances
 //     need beats (unhealthy after 15 s, removed after 30 s of server clock,
-//     see Advance); persistent instances never expire. Subscribers get
+//     see WithClock); persistent instances never expire. Subscribers get
 //     debounced NotifySubscriberRequest pushes (WithPushDelay) with a
 //     strictly increasing lastRefTime; disabled instances are never listed.
 //     HTTP clients listing with udpPort+clientIP get UDP "dom" pushes.
 //   - Errors: unknown request types get ErrorResponse 302, unparsable bodies
 //     ErrorResponse 502, business failures the request's own typed response
 //     with resultCode 500 (an ErrorResponse would make SDKs redo everything).
-//   - Auth (WithAuth): login at /nacos/v1/auth/login or /v1/auth/users/login;
+//   - Auth (WithUser, repeatable): login at /nacos/v1/auth/login or /v1/auth/users/login;
 //     missing or bad tokens get HTTP 403 or a typed gRPC errorCode 403.
 //     WithAccessKey checks ak/sk signatures on gRPC requests.
 //   - Console: /v1/console/namespaces creates, lists and deletes namespaces
@@ -54,8 +56,18 @@
 //
 // Seed with SetConfig, RegisterInstance and LoadSeedDir; inspect with
 // Configs, GetConfig, Instances, Services, Subscribers, UDPSubscribers,
-// Listeners, Pollers, Namespaces and Connections; inject faults with
-// FailNext, Delay, DropConnections, ResetConnections and Restart; drive
-// time with Advance; start over with Reset. WithDataDir persists configs,
-// persistent instances, created services and namespaces as JSON.
+// Listeners, Pollers, Namespaces and Connections; start over with Reset.
+//
+// Faults use the typed operations Op (gRPC request types such as
+// OpConfigQuery, HTTP endpoints such as OpHTTPGetConfig; Ops lists them):
+// FailNext and Delay return a fault.Handle (Hits, Wait, Remove) and reject
+// an unknown op; Faults lists the rules and ResetFaults removes them.
+// DropConnections cuts every gRPC and HTTP connection, ResetConnections
+// asks gRPC clients to reconnect, Restart drops connections and listeners
+// but keeps data and faults. Drive beat expiry and token lifetimes with
+// WithClock(clock.Manual). WithDataDir persists configs, persistent
+// instances, created services and namespaces.
+//
+// TLS: WithTLS makes a throw-away CA (ClientTLSConfig, CACertPEM);
+// WithTLSConfig takes the caller's.
 package nacosfake

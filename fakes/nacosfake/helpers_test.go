@@ -12,6 +12,7 @@ import (
 	"github.com/nacos-group/nacos-sdk-go/v2/vo"
 	"github.com/stretchr/testify/require"
 
+	"github.com/brokerkit/brokerkit/clock"
 	"github.com/brokerkit/brokerkit/fakes/nacosfake"
 )
 
@@ -80,6 +81,20 @@ func namingClient(t testing.TB, srv *nacosfake.Server, opts ...clientOpt) naming
 	require.NoError(t, err)
 	t.Cleanup(c.CloseClient)
 	return c
+}
+
+// manualClock is a server clock the test moves (WithClock).
+func manualClock() (*clock.Manual, nacosfake.Option) {
+	clk := clock.NewManual(time.Now())
+	return clk, nacosfake.WithClock(clk)
+}
+
+// advance moves clk and waits for the beat check it triggered to finish
+// (the check re-arms its timer last).
+func advance(t testing.TB, clk *clock.Manual, d time.Duration) {
+	t.Helper()
+	clk.Advance(d)
+	require.Eventually(t, func() bool { return clk.Pending() > 0 }, 5*time.Second, time.Millisecond)
 }
 
 // waitFor is how long a push-driven assertion may take: the SDK's first

@@ -7,84 +7,96 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
-// httpRoute is one Open API endpoint.
+// httpRoute is one Open API endpoint; op is also its ServeMux pattern
+// under the default "/nacos" context path.
 type httpRoute struct {
-	method, path string
-	public       bool // no auth (login, health)
-	fn           func(s *Server, w http.ResponseWriter, r *http.Request, q url.Values)
+	op     Op
+	public bool // no auth (login, health)
+	fn     func(s *Server, w http.ResponseWriter, r *http.Request, q url.Values)
 }
 
 var httpRoutes = []httpRoute{
-	{"GET", "/nacos/v1/cs/configs", false, httpGetConfig},
-	{"POST", "/nacos/v1/cs/configs", false, httpPublishConfig},
-	{"DELETE", "/nacos/v1/cs/configs", false, httpDeleteConfig},
-	{"POST", "/nacos/v1/cs/configs/listener", false, httpListenConfig},
-	{"POST", "/nacos/v1/ns/instance", false, httpRegisterInstance},
-	{"DELETE", "/nacos/v1/ns/instance", false, httpDeregisterInstance},
-	{"PUT", "/nacos/v1/ns/instance", false, httpUpdateInstance},
-	{"PATCH", "/nacos/v1/ns/instance", false, httpPatchInstance},
-	{"GET", "/nacos/v1/ns/instance", false, httpGetInstance},
-	{"GET", "/nacos/v1/ns/instance/list", false, httpListInstances},
-	{"PUT", "/nacos/v1/ns/instance/beat", false, httpBeat},
-	{"GET", "/nacos/v1/ns/service/list", false, httpServiceList},
-	{"GET", "/nacos/v1/ns/service", false, httpGetService},
-	{"POST", "/nacos/v1/ns/service", false, httpCreateService},
-	{"PUT", "/nacos/v1/ns/service", false, httpUpdateService},
-	{"DELETE", "/nacos/v1/ns/service", false, httpDeleteService},
-	{"GET", "/nacos/v1/ns/operator/metrics", true, httpMetrics},
-	{"GET", "/nacos/v1/console/namespaces", false, httpGetNamespaces},
-	{"POST", "/nacos/v1/console/namespaces", false, httpCreateNamespace},
-	{"PUT", "/nacos/v1/console/namespaces", false, httpUpdateNamespace},
-	{"DELETE", "/nacos/v1/console/namespaces", false, httpDeleteNamespace},
-	{"GET", "/nacos/v1/console/health/readiness", true, httpOK},
-	{"GET", "/nacos/v1/console/health/liveness", true, httpOK},
-	{"POST", "/nacos/v1/auth/login", true, httpLogin},
-	{"POST", "/nacos/v1/auth/users/login", true, httpLogin},
+	{OpHTTPGetConfig, false, httpGetConfig},
+	{OpHTTPPublishConfig, false, httpPublishConfig},
+	{OpHTTPDeleteConfig, false, httpDeleteConfig},
+	{OpHTTPListenConfig, false, httpListenConfig},
+	{OpHTTPRegisterInstance, false, httpRegisterInstance},
+	{OpHTTPDeregisterInstance, false, httpDeregisterInstance},
+	{OpHTTPUpdateInstance, false, httpUpdateInstance},
+	{OpHTTPPatchInstance, false, httpPatchInstance},
+	{OpHTTPGetInstance, false, httpGetInstance},
+	{OpHTTPListInstances, false, httpListInstances},
+	{OpHTTPBeat, false, httpBeat},
+	{OpHTTPListServices, false, httpServiceList},
+	{OpHTTPGetService, false, httpGetService},
+	{OpHTTPCreateService, false, httpCreateService},
+	{OpHTTPUpdateService, false, httpUpdateService},
+	{OpHTTPDeleteService, false, httpDeleteService},
+	{OpHTTPMetrics, true, httpMetrics},
+	{OpHTTPGetNamespaces, false, httpGetNamespaces},
+	{OpHTTPCreateNamespace, false, httpCreateNamespace},
+	{OpHTTPUpdateNamespace, false, httpUpdateNamespace},
+	{OpHTTPDeleteNamespace, false, httpDeleteNamespace},
+	{OpHTTPReadiness, true, httpOK},
+	{OpHTTPLiveness, true, httpOK},
+	{OpHTTPLogin, true, httpLogin},
+	{OpHTTPUsersLogin, true, httpLogin},
 }
 
 const maxFormBytes = 16 << 20 // above the 10 MiB content limit
 
+// httpHandler routes the Open API on a ServeMux, one handler per route,
+// each at "METHOD <context path>/v1/..." and with a trailing slash.
 func (s *Server) httpHandler() http.Handler {
-	byPath := map[string]map[string]httpRoute{}
+	mux := http.NewServeMux()
+	ctxPath := strings.TrimSuffix(s.opts.contextPath, "/")
+	paths := map[string]bool{}
 	for _, rt := range httpRoutes {
-		if byPath[rt.path] == nil {
-			byPath[rt.path] = map[string]httpRoute{}
-		}
-		byPath[rt.path][rt.method] = rt
+		method, path, _ := strings.Cut(string(rt.op), " ")
+		path = ctxPath + strings.TrimPrefix(path, "/nacos")
+		h := s.httpRouteHandler(rt)
+		mux.Handle(method+" "+path, h)
+		mux.Handle(method+" "+path+"/{$}", h)
+		paths[path] = true
 	}
+	// Spring's answers for a known path with another method, and for
+	// unknown paths.
+	for path := range paths {
+		mux.HandleFunc(path, httpMethodNotAllowed)
+		mux.HandleFunc(path+"/{$}", httpMethodNotAllowed)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "Not Found: "+r.URL.Path, http.StatusNotFound)
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.enterHTTP() {
 			http.Error(w, "server is stopping", http.StatusServiceUnavailable)
 			return
 		}
 		defer s.httpWG.Done()
-		rest, ok := strings.CutPrefix(r.URL.Path, strings.TrimSuffix(s.opts.contextPath, "/"))
-		methods, found := byPath["/nacos"+strings.TrimSuffix(rest, "/")]
-		if !ok || !found {
-			http.Error(w, "Not Found: "+r.URL.Path, http.StatusNotFound)
-			return
-		}
-		rt, ok := methods[r.Method]
-		if !ok {
-			http.Error(w, "Request method '"+r.Method+"' not supported", http.StatusMethodNotAllowed)
-			return
-		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func httpMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "Request method '"+r.Method+"' not supported", http.StatusMethodNotAllowed)
+}
+
+// httpRouteHandler wraps one route with what every route does: parameters,
+// faults and auth.
+func (s *Server) httpRouteHandler(rt httpRoute) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := httpParams(r)
 		if err != nil {
 			http.Error(w, "caused: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		op := rt.method + " " + rt.path
-		code, fail, delay := s.faults.Check(op)
-		if delay > 0 {
-			select {
-			case <-time.After(delay):
-			case <-r.Context().Done():
-				return
-			}
+		code, fail, ok := s.checkFault(string(rt.op), func() []string { return httpTargets(q) })
+		if !ok {
+			http.Error(w, "server is stopping", http.StatusServiceUnavailable)
+			return
 		}
 		if fail {
 			if code < 100 || code > 599 {
@@ -93,24 +105,47 @@ func (s *Server) httpHandler() http.Handler {
 			http.Error(w, "nacosfake: injected fault", code)
 			return
 		}
-		if !rt.public && s.authEnabled() {
-			tok := q.Get("accessToken")
-			if tok == "" {
-				tok = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-			}
-			if msg := s.checkToken(tok); msg != "" {
-				if tok == "" && q.Get("username") == s.opts.username && q.Get("password") == s.opts.password {
-					msg = "" // npm-style raw credentials on every request
-				}
-				if msg != "" {
-					http.Error(w, msg, http.StatusForbidden)
-					return
-				}
+		if !rt.public {
+			if msg := s.httpAuthMessage(q, r); msg != "" {
+				http.Error(w, msg, http.StatusForbidden)
+				return
 			}
 		}
 		w.Header().Set("Cache-Control", "no-cache")
 		rt.fn(s, w, r, q)
 	})
+}
+
+// httpTargets are the names a fault rule's target matches in an HTTP
+// request: dataId and serviceName (with and without its group@@ prefix).
+func httpTargets(q url.Values) []string {
+	var out []string
+	if v := q.Get("dataId"); v != "" {
+		out = append(out, v)
+	}
+	if v := q.Get("serviceName"); v != "" {
+		out = append(out, v)
+		if _, n, ok := strings.Cut(v, "@@"); ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// httpAuthMessage returns "" when the request may proceed, else the 403 message.
+func (s *Server) httpAuthMessage(q url.Values, r *http.Request) string {
+	if !s.authEnabled() {
+		return ""
+	}
+	tok := q.Get("accessToken")
+	if tok == "" {
+		tok = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	msg := s.checkToken(tok)
+	if msg != "" && tok == "" && s.checkPassword(q.Get("username"), q.Get("password")) {
+		msg = "" // npm-style raw credentials on every request
+	}
+	return msg
 }
 
 // enterHTTP registers a live handler unless the listeners are stopping, so

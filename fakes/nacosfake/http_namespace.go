@@ -78,7 +78,7 @@ func httpCreateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q ur
 		return
 	}
 	s.namespaces[id] = &Namespace{ID: id, Name: name, Desc: q.Get("namespaceDesc")}
-	s.persistLocked()
+	s.persistNamespaceLocked(id)
 	writeJSON(w, true)
 }
 
@@ -87,7 +87,7 @@ func httpUpdateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q ur
 	defer s.mu.Unlock()
 	if ns, ok := s.namespaces[q.Get("namespace")]; ok {
 		ns.Name, ns.Desc = q.Get("namespaceShowName"), q.Get("namespaceDesc")
-		s.persistLocked()
+		s.persistNamespaceLocked(ns.ID)
 	}
 	writeJSON(w, true)
 }
@@ -96,7 +96,7 @@ func httpDeleteNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q ur
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.namespaces, q.Get("namespaceId"))
-	s.persistLocked()
+	s.persistNamespaceLocked(q.Get("namespaceId"))
 	writeJSON(w, true)
 }
 

@@ -307,7 +307,7 @@ func httpPatchInstance(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 			in.Enabled = boolParam(q, in.Enabled, "enabled", "enable")
 			s.serviceChangedLocked(svc)
 			if !in.Ephemeral {
-				s.persistLocked()
+				s.persistOwnerLocked(svc.key, in.Owner)
 			}
 			writeText(w, 200, "ok")
 			return

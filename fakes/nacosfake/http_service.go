@@ -61,7 +61,7 @@ func httpCreateService(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	svc := s.serviceLocked(k, true)
 	svc.explicit, svc.metadata = true, md
 	svc.protectThreshold, _ = strconv.ParseFloat(q.Get("protectThreshold"), 64)
-	s.persistLocked()
+	s.persistServiceLocked(k)
 	writeText(w, 200, "ok")
 }
 
@@ -86,7 +86,7 @@ func httpUpdateService(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	if v, err := strconv.ParseFloat(q.Get("protectThreshold"), 64); err == nil {
 		svc.protectThreshold = v
 	}
-	s.persistLocked()
+	s.persistServiceLocked(k)
 	writeText(w, 200, "ok")
 }
 
@@ -105,6 +105,6 @@ func httpDeleteService(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	}
 	svc.explicit = false
 	s.gcServiceLocked(svc)
-	s.persistLocked()
+	s.persistServiceLocked(k)
 	writeText(w, 200, "ok")
 }

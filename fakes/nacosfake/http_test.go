@@ -127,7 +127,8 @@ func TestHTTPLongPolling(t *testing.T) {
 }
 
 func TestHTTPEphemeralInstanceExpiresWithoutBeats(t *testing.T) {
-	srv := newServer(t)
+	clk, withClock := manualClock()
+	srv := newServer(t, withClock)
 	base := srv.URL() + "/v1/ns/instance"
 	r := do(t, "POST", base, url.Values{"serviceName": {"G1@@beat"}, "ip": {"10.0.0.1"}, "port": {"80"},
 		"metadata": {"a=1,b=2"}, "weight": {"0.5"}, "clusterName": {"c1"}}, nil)
@@ -137,9 +138,9 @@ func TestHTTPEphemeralInstanceExpiresWithoutBeats(t *testing.T) {
 	require.Equal(t, map[string]string{"a": "1", "b": "2"}, insts[0].Metadata)
 	require.Equal(t, "10.0.0.1#80#c1#G1@@beat", insts[0].InstanceID)
 
-	srv.Advance(10 * time.Second)
+	advance(t, clk, 10*time.Second)
 	require.True(t, srv.Instances("", "G1", "beat")[0].Healthy)
-	srv.Advance(6 * time.Second)
+	advance(t, clk, 6*time.Second)
 	require.False(t, srv.Instances("", "G1", "beat")[0].Healthy)
 
 	// healthyOnly list hides it; a beat revives it.
@@ -156,7 +157,7 @@ func TestHTTPEphemeralInstanceExpiresWithoutBeats(t *testing.T) {
 	require.JSONEq(t, `{"clientBeatInterval":5000,"code":10200,"lightBeatEnabled":true}`, r.body)
 	require.True(t, srv.Instances("", "G1", "beat")[0].Healthy)
 
-	srv.Advance(31 * time.Second)
+	advance(t, clk, 31*time.Second)
 	require.Empty(t, srv.Instances("", "G1", "beat"))
 
 	// A light beat for an unknown instance reports 20404; a full beat re-registers.
@@ -169,7 +170,8 @@ func TestHTTPEphemeralInstanceExpiresWithoutBeats(t *testing.T) {
 }
 
 func TestHTTPInstanceGetUpdateAndPersistent(t *testing.T) {
-	srv := newServer(t)
+	clk, withClock := manualClock()
+	srv := newServer(t, withClock)
 	base := srv.URL() + "/v1/ns/instance"
 	r := do(t, "POST", base, url.Values{"serviceName": {"db"}, "ip": {"10.0.0.5"}, "port": {"5432"}, "ephemeral": {"false"},
 		"metadata": {`{"role":"primary"}`}}, nil)
@@ -186,7 +188,7 @@ func TestHTTPInstanceGetUpdateAndPersistent(t *testing.T) {
 	require.Equal(t, map[string]any{"role": "replica"}, got["metadata"])
 
 	// Persistent instances never expire.
-	srv.Advance(time.Hour)
+	advance(t, clk, time.Hour)
 	require.Len(t, srv.Instances("", "", "db"), 1)
 
 	// Ephemeral into a persistent service is refused, as in Nacos.
@@ -221,7 +223,8 @@ func TestHTTPPatchAndReset(t *testing.T) {
 	require.Equal(t, 404, r.code)
 
 	srv.SetConfig("", "G", "k", "v")
-	srv.FailNext("GET /nacos/v1/cs/configs", -1, 500)
+	_, err := srv.FailNext(nacosfake.OpHTTPGetConfig, "", -1, 500)
+	require.NoError(t, err)
 	srv.Reset()
 	require.Empty(t, srv.Configs())
 	require.Empty(t, srv.Services())
@@ -278,7 +281,8 @@ func TestHTTPProtectionThreshold(t *testing.T) {
 }
 
 func TestHTTPUDPPushToListClients(t *testing.T) {
-	srv := newServer(t)
+	clk, withClock := manualClock()
+	srv := newServer(t, withClock)
 	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
 	defer pc.Close()
@@ -304,7 +308,7 @@ func TestHTTPUDPPushToListClients(t *testing.T) {
 	require.Positive(t, push.LastRefTime)
 
 	// Subscribers that stop polling expire.
-	srv.Advance(31 * time.Second)
+	advance(t, clk, 31*time.Second)
 	require.Equal(t, 0, srv.UDPSubscribers("", "", "udp"))
 }
 

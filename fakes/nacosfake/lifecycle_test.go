@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/fakes/nacosfake"
+	"github.com/brokerkit/brokerkit/internal/datadir"
 )
 
 func TestPortsFollowNacosOffset(t *testing.T) {
@@ -30,7 +33,8 @@ func TestPortsFollowNacosOffset(t *testing.T) {
 }
 
 func TestAuthWithSDKAndHTTP(t *testing.T) {
-	srv := newServer(t, nacosfake.WithAuth("nacos", "secret"))
+	clk, withClock := manualClock()
+	srv := newServer(t, nacosfake.WithUser("nacos", "secret"), withClock)
 	cc := configClient(t, srv, withUser("nacos", "secret"))
 	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "auth", Group: "G", Content: "x"})
 	require.NoError(t, err)
@@ -57,14 +61,14 @@ func TestAuthWithSDKAndHTTP(t *testing.T) {
 	require.Equal(t, 200, r.code)
 
 	// Tokens expire on the server clock.
-	srv.Advance(18001 * time.Second)
+	clk.Advance(18001 * time.Second)
 	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=auth&group=G&accessToken="+tok, nil, nil)
 	require.Equal(t, 403, r.code)
 	require.Equal(t, "token expired!\n", r.body)
 }
 
 func TestAuthWrongPasswordSDKCallsFail(t *testing.T) {
-	srv := newServer(t, nacosfake.WithAuth("nacos", "secret"))
+	srv := newServer(t, nacosfake.WithUser("nacos", "secret"))
 	srv.SetConfig("", "G", "k", "v")
 	nc := namingClient(t, srv, withUser("nacos", "wrong"))
 	// The SDK reports a typed 403 from RegisterInstance as (false, nil).
@@ -139,7 +143,8 @@ func TestLoadSeedDir(t *testing.T) {
 
 func TestFailNextHTTP(t *testing.T) {
 	srv := newServer(t)
-	srv.FailNext("GET /nacos/v1/cs/configs", 1, 503)
+	_, err := srv.FailNext(nacosfake.OpHTTPGetConfig, "", 1, 503)
+	require.NoError(t, err)
 	r := do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=a&group=G", nil, nil)
 	require.Equal(t, 503, r.code)
 	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=a&group=G", nil, nil)
@@ -149,7 +154,8 @@ func TestFailNextHTTP(t *testing.T) {
 func TestFailNextGRPCSurfacesToSDK(t *testing.T) {
 	srv := newServer(t)
 	cc := configClient(t, srv)
-	srv.FailNext("ConfigPublishRequest", 1, 500)
+	_, err := srv.FailNext(nacosfake.OpConfigPublish, "", 1, 500)
+	require.NoError(t, err)
 	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "f", Group: "G", Content: "x"})
 	require.Error(t, err)
 	require.False(t, ok)
@@ -181,4 +187,68 @@ func TestAccessKeySignatures(t *testing.T) {
 	ok, _ = badNaming.RegisterInstance(vo.RegisterInstanceParam{ServiceName: "evil", Ip: "10.0.0.2", Port: 1, Weight: 1, Enable: true, Healthy: true, Ephemeral: true})
 	require.False(t, ok)
 	require.Empty(t, srv.Instances("", "", "evil"))
+}
+
+func TestDataDirIsLockedWriteThroughAndSurvivesATornTail(t *testing.T) {
+	dir := t.TempDir()
+	srv := newServer(t, nacosfake.WithDataDir(dir), nacosfake.WithSyncWrites())
+	_, err := nacosfake.New(nacosfake.WithDataDir(dir))
+	require.ErrorIs(t, err, datadir.ErrLocked, "a second server on the same dir is refused")
+
+	r := do(t, "POST", srv.URL()+"/v1/cs/configs", url.Values{"dataId": {"a"}, "group": {"G"}, "content": {"v1"}}, nil)
+	require.Equal(t, "true", r.body)
+	r = do(t, "POST", srv.URL()+"/v1/cs/configs", url.Values{"dataId": {"a"}, "group": {"G"}, "content": {"v2"}}, nil)
+	require.Equal(t, "true", r.body)
+	r = do(t, "POST", srv.URL()+"/v1/console/namespaces", url.Values{"customNamespaceId": {"dev"}, "namespaceName": {"Dev"}}, nil)
+	require.Equal(t, "true\n", r.body)
+	// Acknowledged changes are on disk before Close: the log has them.
+	fi, err := os.Stat(filepath.Join(dir, "nacosfake-changes.log"))
+	require.NoError(t, err)
+	require.Positive(t, fi.Size())
+	require.NoError(t, srv.Close())
+
+	// A crash mid-append leaves a torn record; start cuts it.
+	f, err := os.OpenFile(filepath.Join(dir, "nacosfake-changes.log"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.Write([]byte{0, 0, 1, 0, 9, 9})
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	again := newServer(t, nacosfake.WithDataDir(dir))
+	c, ok := again.GetConfig("", "G", "a")
+	require.True(t, ok)
+	require.Equal(t, "v2", c.Content)
+	require.Len(t, again.Namespaces(), 1)
+
+	// Reset compacts into a snapshot and empties the log.
+	again.Reset()
+	fi, err = os.Stat(filepath.Join(dir, "nacosfake-changes.log"))
+	require.NoError(t, err)
+	require.Zero(t, fi.Size())
+	require.NoError(t, again.Close())
+	third := newServer(t, nacosfake.WithDataDir(dir))
+	require.Empty(t, third.Configs())
+}
+
+func TestDataDirCompactsTheLogIntoASnapshot(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := nacosfake.New(nacosfake.WithDataDir(dir))
+	require.NoError(t, err)
+	big := strings.Repeat("x", 1<<20)
+	for i := range 5 {
+		srv.SetConfig("", "G", "big"+strconv.Itoa(i), big)
+	}
+	logSize := func() int64 {
+		fi, err := os.Stat(filepath.Join(dir, "nacosfake-changes.log"))
+		require.NoError(t, err)
+		return fi.Size()
+	}
+	require.Less(t, logSize(), int64(2<<20), "the log was folded into a snapshot past 4 MiB")
+	srv.SetConfig("", "G", "big0", "small")
+	require.NoError(t, srv.Close())
+
+	again := newServer(t, nacosfake.WithDataDir(dir))
+	require.Len(t, again.Configs(), 5)
+	c, _ := again.GetConfig("", "G", "big0")
+	require.Equal(t, "small", c.Content, "the log after the snapshot is replayed on top of it")
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"sync"
 )
 
 // listenPair binds HTTP and gRPC listeners. Without an explicit gRPC address
@@ -45,56 +44,7 @@ func listenPair(httpAddr, grpcAddr string) (net.Listener, net.Listener, error) {
 	return nil, nil, lastErr
 }
 
-// trackingListener remembers accepted connections so DropConnections can
-// cut them at the TCP level, as a network failure would.
-type trackingListener struct {
-	net.Listener
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-}
-
-func (l *trackingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	tc := &trackedConn{Conn: c, l: l}
-	l.mu.Lock()
-	l.conns[tc] = struct{}{}
-	l.mu.Unlock()
-	return tc, nil
-}
-
-func (l *trackingListener) dropAll() int {
-	l.mu.Lock()
-	cs := make([]net.Conn, 0, len(l.conns))
-	for c := range l.conns {
-		cs = append(cs, c)
-	}
-	l.mu.Unlock()
-	for _, c := range cs {
-		_ = c.Close()
-	}
-	return len(cs)
-}
-
-type trackedConn struct {
-	net.Conn
-	l *trackingListener
-}
-
-func (c *trackedConn) Close() error {
-	c.l.mu.Lock()
-	delete(c.l.conns, c)
-	c.l.mu.Unlock()
-	return c.Conn.Close()
-}
-
-// DropConnections closes every gRPC connection at the TCP level; clients
-// reconnect and redo their registrations. It returns how many were closed.
-func (s *Server) DropConnections() int {
-	s.mu.Lock()
-	ln := s.grpcLn
-	s.mu.Unlock()
-	return ln.dropAll()
-}
+// DropConnections closes every client connection, gRPC and HTTP, at the
+// TCP level, as a network failure would; SDK clients reconnect and redo
+// their registrations. It returns how many connections were closed.
+func (s *Server) DropConnections() int { return s.track.CloseAll() }

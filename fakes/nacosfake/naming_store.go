@@ -142,7 +142,7 @@ func (s *Server) setOwnerLocked(k svcKey, owner string, insts []*Instance) *rpcE
 	}
 	s.serviceChangedLocked(svc)
 	if len(old) > 0 && !old[0].Ephemeral || len(insts) > 0 && !insts[0].Ephemeral {
-		s.persistLocked()
+		s.persistOwnerLocked(k, owner)
 	}
 	s.gcServiceLocked(svc)
 	return nil

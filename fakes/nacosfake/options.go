@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/brokerkit/brokerkit/clock"
 )
 
 // Well-known Nacos ports, for `brokerkit up`-style fixed addresses.
@@ -20,11 +22,13 @@ type options struct {
 	httpAddr, grpcAddr string
 	logger             *slog.Logger
 	tls                *tls.Config
-	username, password string
+	genTLS             bool // WithTLS: make a CA and a server certificate
+	users              map[string]string
 	accessKey, secret  string
 	tokenTTL           time.Duration
 	dataDir            string
-	now                func() time.Time
+	syncWrites         bool
+	clock              clock.Clock
 	pushDelay          time.Duration
 	configPushDelay    time.Duration
 	checkInterval      time.Duration
@@ -39,7 +43,7 @@ func defaultOptions() options {
 		httpAddr:        "127.0.0.1:0",
 		logger:          slog.New(slog.DiscardHandler),
 		tokenTTL:        18000 * time.Second,
-		now:             time.Now,
+		clock:           clock.System(),
 		pushDelay:       100 * time.Millisecond,
 		configPushDelay: 20 * time.Millisecond,
 		checkInterval:   5 * time.Second,
@@ -61,32 +65,57 @@ func WithGRPCAddr(addr string) Option { return func(o *options) { o.grpcAddr = a
 // WithLogger sets the logger; the default discards everything.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// WithTLS serves both HTTP and gRPC over TLS with cfg.
-func WithTLS(cfg *tls.Config) Option { return func(o *options) { o.tls = cfg } }
+// WithTLS serves both HTTP and gRPC over TLS with a certificate from a
+// throw-away CA made at New (for 127.0.0.1, ::1 and localhost); clients
+// trust it through Server.ClientTLSConfig or Server.CACertPEM.
+func WithTLS() Option { return func(o *options) { o.genTLS, o.tls = true, nil } }
 
-// WithAuth turns on Nacos authentication with one user. Clients log in via
-// /nacos/v1/auth/login and send the accessToken; anything else gets 403.
-func WithAuth(username, password string) Option {
-	return func(o *options) { o.username, o.password = username, password }
+// WithTLSConfig serves both HTTP and gRPC over TLS with the caller's cfg
+// (ClientTLSConfig and CACertPEM then return nil: the caller has the CA).
+func WithTLSConfig(cfg *tls.Config) Option { return func(o *options) { o.tls, o.genTLS = cfg, false } }
+
+// WithUser turns on Nacos authentication and adds a user; repeat it for
+// more users. Clients log in via /nacos/v1/auth/login (or send
+// username/password on every HTTP request, as the npm client does) and send
+// the accessToken; anything else gets 403.
+func WithUser(name, password string) Option {
+	return func(o *options) {
+		if o.users == nil {
+			o.users = map[string]string{}
+		}
+		o.users[name] = password
+	}
 }
 
 // WithTokenTTL sets the lifetime of login tokens (Nacos default 18000 s).
 func WithTokenTTL(d time.Duration) Option { return func(o *options) { o.tokenTTL = d } }
 
-// WithDataDir persists configs and persistent instances as JSON in dir and
-// loads them at start.
+// WithDataDir keeps configs, persistent instances, services created through
+// the console API and namespaces in dir and loads them at start. It is
+// write-through: every change is appended to a log before the client is
+// answered, and the log is compacted into a snapshot as it grows. The
+// directory is locked against a second process; a torn log tail left by a
+// crash is cut at start.
 func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
 
-// WithClock sets the time source for heartbeat expiry and token lifetimes.
-// Advance shifts it further.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+// WithSyncWrites fsyncs every change WithDataDir logs before the client is
+// answered (off by default: a killed process then loses nothing, a power
+// cut may lose the last changes).
+func WithSyncWrites() Option { return func(o *options) { o.syncWrites = true } }
+
+// WithClock sets the clock for heartbeat expiry (the periodic beat check
+// is a timer on it), token lifetimes, UDP subscription lifetimes and config
+// lastModified. With a clock.Manual, Advance past the beat timeouts and the
+// check runs at once (in its own goroutine: wait for the result). Push
+// debounce and ack timeouts stay on real time: they pace the network.
+func WithClock(c clock.Clock) Option { return func(o *options) { o.clock = c } }
 
 // WithPushDelay sets the naming push debounce (Nacos: 500 ms; default 100 ms
 // so tests run fast).
 func WithPushDelay(d time.Duration) Option { return func(o *options) { o.pushDelay = d } }
 
-// WithHealthCheckInterval sets how often (in real time) beat expiry is
-// checked (Nacos: 5 s). Advance always checks at once.
+// WithHealthCheckInterval sets how often (on the server clock) beat expiry
+// is checked (Nacos: 5 s).
 func WithHealthCheckInterval(d time.Duration) Option {
 	return func(o *options) { o.checkInterval = d }
 }

@@ -9,9 +9,19 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/brokerkit/brokerkit/internal/datadir"
 )
 
-const stateFile = "nacosfake-state.json"
+// Files in a WithDataDir directory: a snapshot of the whole durable state
+// and a log of the changes since, each record one entity's new value.
+const (
+	stateFile = "nacosfake-state.json"
+	logFile   = "nacosfake-changes.log"
+	// compactAt is the log size that triggers a snapshot; the log may also
+	// grow to twice the last snapshot, so compaction stays proportionate.
+	compactAt = 4 << 20
+)
 
 // state is what WithDataDir keeps across runs: configs and persistent
 // instances. Ephemeral instances die with their clients, as in Nacos.
@@ -31,11 +41,97 @@ type serviceMeta struct {
 	ProtectThreshold float64           `json:"protectThreshold,omitempty"`
 }
 
-// persistLocked writes the state file atomically (no-op without a data dir).
-func (s *Server) persistLocked() {
-	if s.opts.dataDir == "" {
+// change is one log record: the new value of one entity (nil = removed).
+// Replaying a record twice gives the same state, so a crash between a
+// snapshot and the log's truncation loses nothing.
+type change struct {
+	// Config: the key and its new value.
+	Config    *configRef `json:"config,omitempty"`
+	ConfigVal *Config    `json:"configVal,omitempty"`
+	// Namespace: the id and its new value.
+	Namespace    string     `json:"namespace,omitempty"`
+	NamespaceVal *Namespace `json:"namespaceVal,omitempty"`
+	// Service metadata (created through the console API).
+	Service    *svcRef      `json:"service,omitempty"`
+	ServiceVal *serviceMeta `json:"serviceVal,omitempty"`
+	// The persistent instances one owner publishes for a service.
+	Owner     string     `json:"owner,omitempty"`
+	Instances []Instance `json:"instances,omitempty"`
+}
+
+type configRef struct{ Tenant, Group, DataID string }
+
+type svcRef struct{ Namespace, Group, Name string }
+
+// openDataDir locks the data directory, loads the snapshot and replays
+// the log after it.
+func (s *Server) openDataDir() error {
+	d, err := datadir.Open(s.opts.dataDir)
+	if err != nil {
+		return fmt.Errorf("nacosfake: %w", err)
+	}
+	if err := s.loadSnapshot(d); err != nil {
+		_ = d.Close()
+		return err
+	}
+	l, err := d.OpenLog(logFile, s.opts.syncWrites, s.replay)
+	if err != nil {
+		_ = d.Close()
+		return fmt.Errorf("nacosfake: replaying %s: %w", logFile, err)
+	}
+	s.gcServicesLocked()
+	s.dir, s.changes = d, l
+	return nil
+}
+
+// closeDataDir closes the log and releases the lock.
+func (s *Server) closeDataDir() {
+	if s.dir == nil {
 		return
 	}
+	_ = s.changes.Close()
+	_ = s.dir.Close()
+	s.dir, s.changes = nil, nil
+}
+
+// appendLocked writes one change before the client is answered, and
+// compacts the log into a snapshot when it has grown.
+func (s *Server) appendLocked(c change) {
+	if s.changes == nil {
+		return
+	}
+	b, err := json.Marshal(c)
+	if err == nil {
+		err = s.changes.Append(b)
+	}
+	if err != nil {
+		s.log.Error("persisting a change", "err", err)
+		return
+	}
+	if n := s.changes.Size(); n > compactAt && n > 2*s.snapshotSize {
+		s.snapshotLocked()
+	}
+}
+
+// snapshotLocked writes the whole durable state and empties the log.
+func (s *Server) snapshotLocked() {
+	if s.changes == nil {
+		return
+	}
+	b, err := json.MarshalIndent(s.stateLocked(), "", "  ")
+	if err == nil {
+		err = s.dir.WriteFile(stateFile, b)
+	}
+	if err == nil {
+		s.snapshotSize = int64(len(b))
+		err = s.changes.Truncate()
+	}
+	if err != nil {
+		s.log.Error("writing a snapshot", "err", err)
+	}
+}
+
+func (s *Server) stateLocked() state {
 	var st state
 	for _, c := range s.configs {
 		st.Configs = append(st.Configs, *c)
@@ -43,8 +139,7 @@ func (s *Server) persistLocked() {
 	st.Namespaces = s.namespaceListLocked()
 	for _, svc := range s.services {
 		if svc.explicit {
-			st.Services = append(st.Services, serviceMeta{Namespace: svc.key.ns, Group: svc.key.group, Name: svc.key.name,
-				Metadata: svc.metadata, ProtectThreshold: svc.protectThreshold})
+			st.Services = append(st.Services, s.serviceMetaLocked(svc))
 		}
 		for _, in := range svc.instances() {
 			if !in.Ephemeral {
@@ -52,35 +147,120 @@ func (s *Server) persistLocked() {
 			}
 		}
 	}
-	b, err := json.MarshalIndent(st, "", "  ")
-	if err == nil {
-		err = writeFileAtomic(filepath.Join(s.opts.dataDir, stateFile), b)
-	}
-	if err != nil {
-		s.log.Error("persisting state", "err", err)
-	}
+	return st
 }
 
-func writeFileAtomic(name string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
-	}
-	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, name)
+func (s *Server) serviceMetaLocked(svc *service) serviceMeta {
+	return serviceMeta{Namespace: svc.key.ns, Group: svc.key.group, Name: svc.key.name,
+		Metadata: svc.metadata, ProtectThreshold: svc.protectThreshold}
 }
 
-// load reads the state file, if any.
-func (s *Server) load() error {
-	b, err := os.ReadFile(filepath.Join(s.opts.dataDir, stateFile))
+// persistConfigLocked logs the current value of config k.
+func (s *Server) persistConfigLocked(k configKey) {
+	if s.changes == nil {
+		return
+	}
+	c := change{Config: &configRef{k.tenant, k.group, k.dataID}}
+	if v := s.configs[k]; v != nil {
+		cp := *v
+		c.ConfigVal = &cp
+	}
+	s.appendLocked(c)
+}
+
+// persistNamespaceLocked logs the current value of namespace id.
+func (s *Server) persistNamespaceLocked(id string) {
+	if s.changes == nil {
+		return
+	}
+	c := change{Namespace: id}
+	if v := s.namespaces[id]; v != nil {
+		cp := *v
+		c.NamespaceVal = &cp
+	}
+	s.appendLocked(c)
+}
+
+// persistServiceLocked logs the console metadata of service k.
+func (s *Server) persistServiceLocked(k svcKey) {
+	if s.changes == nil {
+		return
+	}
+	c := change{Service: &svcRef{k.ns, k.group, k.name}}
+	if svc := s.services[k]; svc != nil && svc.explicit {
+		m := s.serviceMetaLocked(svc)
+		c.ServiceVal = &m
+	}
+	s.appendLocked(c)
+}
+
+// persistOwnerLocked logs the persistent instances owner publishes for k.
+func (s *Server) persistOwnerLocked(k svcKey, owner string) {
+	if s.changes == nil {
+		return
+	}
+	c := change{Service: &svcRef{k.ns, k.group, k.name}, Owner: owner, Instances: []Instance{}}
+	if svc := s.services[k]; svc != nil {
+		for _, in := range svc.owners[owner] {
+			if !in.Ephemeral {
+				c.Instances = append(c.Instances, *in)
+			}
+		}
+	}
+	s.appendLocked(c)
+}
+
+// replay applies one log record (at start, before serving).
+func (s *Server) replay(rec []byte) error {
+	var c change
+	if err := json.Unmarshal(rec, &c); err != nil {
+		return nil // a valid frame with an unknown shape: skip it
+	}
+	switch {
+	case c.Config != nil:
+		k := newConfigKey(c.Config.Tenant, c.Config.Group, c.Config.DataID)
+		if c.ConfigVal == nil {
+			delete(s.configs, k)
+		} else {
+			s.configs[k] = c.ConfigVal
+		}
+	case c.Namespace != "":
+		if c.NamespaceVal == nil {
+			delete(s.namespaces, c.Namespace)
+		} else {
+			s.namespaces[c.Namespace] = c.NamespaceVal
+		}
+	case c.Service != nil && c.Owner != "":
+		svc := s.serviceLocked(newSvcKey(c.Service.Namespace, c.Service.Group, c.Service.Name), true)
+		if len(c.Instances) == 0 {
+			delete(svc.owners, c.Owner)
+			break
+		}
+		insts := make([]*Instance, len(c.Instances))
+		for i := range c.Instances {
+			insts[i] = &c.Instances[i]
+		}
+		svc.owners[c.Owner] = insts
+	case c.Service != nil:
+		svc := s.serviceLocked(newSvcKey(c.Service.Namespace, c.Service.Group, c.Service.Name), true)
+		svc.explicit = c.ServiceVal != nil
+		if m := c.ServiceVal; m != nil {
+			svc.metadata, svc.protectThreshold = m.Metadata, m.ProtectThreshold
+		}
+	}
+	return nil
+}
+
+// loadSnapshot reads the snapshot, if any.
+func (s *Server) loadSnapshot(d *datadir.Dir) error {
+	b, err := d.ReadFile(stateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("nacosfake: reading data dir: %w", err)
 	}
+	s.snapshotSize = int64(len(b))
 	var st state
 	if err := json.Unmarshal(b, &st); err != nil {
 		return fmt.Errorf("nacosfake: corrupt state file: %w", err)

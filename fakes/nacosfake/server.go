@@ -3,6 +3,7 @@ package nacosfake
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,7 +16,11 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
 
+	"github.com/brokerkit/brokerkit/clock"
 	"github.com/brokerkit/brokerkit/fault"
+	"github.com/brokerkit/brokerkit/internal/conntrack"
+	"github.com/brokerkit/brokerkit/internal/datadir"
+	"github.com/brokerkit/brokerkit/internal/tlsca"
 )
 
 // Server is an in-process Nacos 2.x server: gRPC for the v2 SDKs and the
@@ -33,23 +38,27 @@ type Server struct {
 	conns      map[string]*conn
 	tokens     map[string]time.Time  // accessToken -> expiry
 	namespaces map[string]*Namespace // created through the console API
-	offset     time.Duration         // added to opts.now by Advance
 	closed     bool
+	beatTimer  clock.Timer // next heartbeat check; guarded by mu
 
 	faults fault.Injector[int]
 	sched  *scheduler
-	udp    *net.UDPConn // sends naming pushes to HTTP clients; nil if unavailable
+	udp    *net.UDPConn      // sends naming pushes to HTTP clients; nil if unavailable
+	track  conntrack.Tracker // every gRPC and HTTP client connection
+	ca     *tlsca.CA         // WithTLS only
+
+	// WithDataDir; guarded by mu.
+	dir          *datadir.Dir
+	changes      *datadir.Log
+	snapshotSize int64
 
 	// Listener state, replaced by Restart.
 	httpAddr, grpcAddr string
 	grpcSrv            *grpc.Server
 	httpSrv            *http.Server
-	grpcLn             *trackingListener
 	httpWG             sync.WaitGroup // live HTTP handlers
 	serveWG            sync.WaitGroup
 	stopping           chan struct{} // closed when the current listeners stop
-	bg                 sync.WaitGroup
-	done               chan struct{}
 }
 
 // New starts a server. See the Option functions for defaults.
@@ -63,19 +72,25 @@ func New(opts ...Option) (*Server, error) {
 		conns:      map[string]*conn{},
 		tokens:     map[string]time.Time{},
 		namespaces: map[string]*Namespace{},
-		done:       make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(&s.opts)
 	}
 	s.log = s.opts.logger
+	s.faults.SetOps(opNames()...)
+	if s.opts.genTLS {
+		if err := s.makeTLS(); err != nil {
+			return nil, err
+		}
+	}
 	if s.opts.dataDir != "" {
-		if err := s.load(); err != nil {
+		if err := s.openDataDir(); err != nil {
 			return nil, err
 		}
 	}
 	hl, gl, err := listenPair(s.opts.httpAddr, s.opts.grpcAddr)
 	if err != nil {
+		s.closeDataDir()
 		return nil, err
 	}
 	if u, err := net.ListenUDP("udp", nil); err == nil {
@@ -85,9 +100,25 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s.sched = newScheduler()
 	s.start(hl, gl)
-	s.bg.Add(1)
-	go s.healthLoop()
+	s.mu.Lock()
+	s.armBeatCheckLocked()
+	s.mu.Unlock()
 	return s, nil
+}
+
+// makeTLS creates the CA and server certificate for WithTLS.
+func (s *Server) makeTLS() error {
+	ca, err := tlsca.New()
+	if err != nil {
+		return fmt.Errorf("nacosfake: TLS CA: %w", err)
+	}
+	host, _, _ := net.SplitHostPort(s.opts.httpAddr)
+	cfg, err := ca.ServerConfig(host)
+	if err != nil {
+		return fmt.Errorf("nacosfake: TLS certificate: %w", err)
+	}
+	s.ca, s.opts.tls = ca, cfg
+	return nil
 }
 
 // start serves on the given listeners.
@@ -96,7 +127,6 @@ func (s *Server) start(hl, gl net.Listener) {
 	defer s.mu.Unlock()
 	s.httpAddr, s.grpcAddr = hl.Addr().String(), gl.Addr().String()
 	s.stopping = make(chan struct{})
-	s.grpcLn = &trackingListener{Listener: gl, conns: map[net.Conn]struct{}{}}
 	gopts := []grpc.ServerOption{
 		grpc.ForceServerCodec(rawCodec{}),
 		grpc.StatsHandler(&connTagger{s: s}),
@@ -113,12 +143,13 @@ func (s *Server) start(hl, gl net.Listener) {
 	s.grpcSrv = grpc.NewServer(gopts...)
 	s.grpcSrv.RegisterService(&requestServiceDesc, s)
 	s.grpcSrv.RegisterService(&biStreamServiceDesc, s)
+	hl = s.track.Listener(hl)
 	if s.opts.tls != nil {
 		hl = tls.NewListener(hl, s.opts.tls)
 	}
 	s.httpSrv = &http.Server{Handler: s.httpHandler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	s.serveWG.Add(2)
-	go func() { defer s.serveWG.Done(); _ = s.grpcSrv.Serve(s.grpcLn) }()
+	go func() { defer s.serveWG.Done(); _ = s.grpcSrv.Serve(s.track.Listener(gl)) }()
 	go func() { defer s.serveWG.Done(); _ = s.httpSrv.Serve(hl) }()
 	s.log.Info("nacosfake started", "http", s.httpAddr, "grpc", s.grpcAddr)
 }
@@ -153,11 +184,14 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.stopBeatCheckLocked()
 	s.mu.Unlock()
+	s.faults.Close() // ends injected delays
 	s.stop()
-	close(s.done)
 	s.sched.close()
-	s.bg.Wait()
+	s.mu.Lock()
+	s.closeDataDir()
+	s.mu.Unlock()
 	if s.udp != nil {
 		_ = s.udp.Close()
 	}
@@ -165,8 +199,10 @@ func (s *Server) Close() error {
 }
 
 // Restart drops every connection and listener and serves again on the same
-// addresses, keeping configs and persistent instances. Ephemeral instances
-// are lost as on a real restart; SDK clients re-register them on reconnect.
+// addresses, in memory. It keeps configs, persistent instances, created
+// services and namespaces, users and installed faults (their handles stay
+// valid; ResetFaults clears them). Ephemeral instances are lost as on a real
+// restart; SDK clients re-register them on reconnect.
 func (s *Server) Restart() error {
 	s.lifeMu.Lock()
 	defer s.lifeMu.Unlock()
@@ -204,17 +240,26 @@ func (s *Server) Restart() error {
 	return nil
 }
 
-// HTTPAddr is the host:port of the HTTP API.
-func (s *Server) HTTPAddr() string { s.mu.Lock(); defer s.mu.Unlock(); return s.httpAddr }
+// Addr is the host:port of the HTTP API, the address Nacos clients are
+// configured with.
+func (s *Server) Addr() string { s.mu.Lock(); defer s.mu.Unlock(); return s.httpAddr }
 
 // GRPCAddr is the host:port of the gRPC API.
 func (s *Server) GRPCAddr() string { s.mu.Lock(); defer s.mu.Unlock(); return s.grpcAddr }
 
+// ClientTLSConfig returns a client TLS config trusting the CA made by
+// WithTLS, or nil without WithTLS (with WithTLSConfig the caller has the CA).
+func (s *Server) ClientTLSConfig() *tls.Config { return s.ca.ClientConfig() }
+
+// CACertPEM returns the PEM of the CA made by WithTLS (the SDKs read their
+// CA from a file), or nil without WithTLS.
+func (s *Server) CACertPEM() []byte { return s.ca.CertPEM() }
+
 // Host is the listening IP.
-func (s *Server) Host() string { h, _, _ := net.SplitHostPort(s.HTTPAddr()); return h }
+func (s *Server) Host() string { h, _, _ := net.SplitHostPort(s.Addr()); return h }
 
 // HTTPPort is the HTTP port, the "server port" SDKs are configured with.
-func (s *Server) HTTPPort() int { return portOf(s.HTTPAddr()) }
+func (s *Server) HTTPPort() int { return portOf(s.Addr()) }
 
 // GRPCPort is the gRPC port (HTTPPort()+1000 unless WithGRPCAddr was used).
 func (s *Server) GRPCPort() int { return portOf(s.GRPCAddr()) }
@@ -225,7 +270,7 @@ func (s *Server) URL() string {
 	if s.opts.tls != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + s.HTTPAddr() + strings.TrimSuffix(s.opts.contextPath, "/")
+	return scheme + "://" + s.Addr() + strings.TrimSuffix(s.opts.contextPath, "/")
 }
 
 func portOf(addr string) int {
@@ -253,5 +298,5 @@ func (s *Server) Reset() {
 		}
 	}
 	s.gcServicesLocked()
-	s.persistLocked()
+	s.snapshotLocked()
 }

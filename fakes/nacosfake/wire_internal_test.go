@@ -116,7 +116,7 @@ func TestWireUnregisteredConnection(t *testing.T) {
 }
 
 func TestWireAuthRejectsBadToken(t *testing.T) {
-	s := newTestServer(t, WithAuth("nacos", "secret"))
+	s := newTestServer(t, WithUser("nacos", "secret"))
 	w := dialWire(t, s, true)
 	for _, tok := range []string{"", "forged"} {
 		r := w.call("ConfigPublishRequest", `{"dataId":"a","group":"G","content":"x"}`, map[string]string{"accessToken": tok})
@@ -135,10 +135,12 @@ func TestWireAuthRejectsBadToken(t *testing.T) {
 func TestWireFaultsAndPushes(t *testing.T) {
 	s := newTestServer(t)
 	w := dialWire(t, s, true)
-	s.FailNext("ConfigQueryRequest", 1, 500)
+	h, err := s.FailNext(OpConfigQuery, "a", 1, 500)
+	require.NoError(t, err)
 	m := fields(t, w.call("ConfigQueryRequest", `{"dataId":"a","group":"G"}`, nil))
 	require.Equal(t, 500.0, m["errorCode"])
 	require.Equal(t, 300.0, fields(t, w.call("ConfigQueryRequest", `{"dataId":"a","group":"G"}`, nil))["errorCode"])
+	require.Equal(t, 1, h.Hits())
 
 	// Listen, then a change is pushed as ConfigChangeNotifyRequest.
 	r := w.call("ConfigBatchListenRequest", `{"listen":true,"configListenContexts":[{"dataId":"a","group":"G","tenant":"public","md5":""}]}`, nil)
@@ -155,11 +157,15 @@ func TestWireFaultsAndPushes(t *testing.T) {
 	require.Eventually(t, func() bool { return len(s.Connections()) == 1 && s.Connections()[0].Acked == 1 }, 5*time.Second, 5*time.Millisecond)
 
 	// Delay applies to the named type only.
-	s.Delay("HealthCheckRequest", 30*time.Millisecond)
+	d, err := s.Delay(OpHealthCheck, 30*time.Millisecond)
+	require.NoError(t, err)
 	start := time.Now()
 	w.call("HealthCheckRequest", `{}`, nil)
 	require.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond)
+	require.Equal(t, 1, d.Hits())
+	require.Len(t, s.Faults(), 1)
 	s.ResetFaults()
+	require.Empty(t, s.Faults())
 }
 
 func newTestServer(t *testing.T, opts ...Option) *Server {

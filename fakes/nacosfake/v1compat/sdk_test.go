@@ -15,6 +15,7 @@ import (
 	"github.com/nacos-group/nacos-sdk-go/vo"
 	"github.com/stretchr/testify/require"
 
+	"github.com/brokerkit/brokerkit/clock"
 	"github.com/brokerkit/brokerkit/fakes/nacosfake"
 )
 
@@ -99,7 +100,8 @@ func TestV1ConfigListenSeesUpdateAndDelete(t *testing.T) {
 }
 
 func TestV1NamingRegisterBeatDeregister(t *testing.T) {
-	srv := newServer(t)
+	clk := clock.NewManual(time.Now())
+	srv := newServer(t, nacosfake.WithClock(clk))
 	nc := v1Naming(t, srv)
 	ok, err := nc.RegisterInstance(vo.RegisterInstanceParam{Ip: "10.1.0.1", Port: 80, ServiceName: "web", Weight: 2,
 		Enable: true, Healthy: true, Ephemeral: true, Metadata: map[string]string{"v": "1"}})
@@ -117,7 +119,8 @@ func TestV1NamingRegisterBeatDeregister(t *testing.T) {
 
 	// The SDK beats every 5 s; a beat after the instance went unhealthy
 	// makes it healthy again.
-	srv.Advance(16 * time.Second)
+	clk.Advance(16 * time.Second)
+	require.Eventually(t, func() bool { return clk.Pending() > 0 }, waitFor, time.Millisecond) // the beat check ran
 	require.False(t, srv.Instances("", "", "web")[0].Healthy)
 	require.Eventually(t, func() bool {
 		in := srv.Instances("", "", "web")
