@@ -143,10 +143,13 @@ func (s *Server) adminAuth(r *http.Request) error {
 	if !s.opts.authRequired {
 		return nil
 	}
-	h := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Bearer ")
+	if user, password, ok := r.BasicAuth(); ok {
+		_, err := s.authenticate("basic", []byte(user+":"+password))
+		return err
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
-		return errors.New("no token")
+		return errors.New("no credentials")
 	}
 	_, err := s.authenticate("token", []byte(tok))
 	return err

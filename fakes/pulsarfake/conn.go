@@ -242,14 +242,9 @@ func (c *conn) handle(f wire.Frame) bool {
 	if !c.connected {
 		return c.protocolViolation(typ, "command before CONNECT")
 	}
-	name := typ.String()
-	code, fail, delay := c.s.faults.Check(name, commandTopic(cmd))
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-c.done:
-			return false
-		}
+	code, fail, delay := c.s.faults.Check(typ.String(), commandTopic(cmd))
+	if !c.s.faults.Sleep(delay) {
+		return false
 	}
 	if fail {
 		return c.injectFailure(cmd, code)
@@ -438,13 +433,9 @@ func (c *conn) sendSendError(producerID, seq uint64, code ServerError, msg strin
 // ---------------------------------------------------------- handshake ---
 
 func (c *conn) handleConnect(cc *wire.CommandConnect) bool {
-	code, fail, delay := c.s.faults.Check(CmdConnect)
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-c.done:
-			return false
-		}
+	code, fail, delay := c.s.faults.Check(string(OpConnect))
+	if !c.s.faults.Sleep(delay) {
+		return false
 	}
 	if fail {
 		c.sendAndClose(&wire.BaseCommand{Type: wire.BaseCommand_ERROR.Enum(), Error: &wire.CommandError{

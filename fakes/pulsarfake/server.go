@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/fault"
+	"github.com/brokerkit/brokerkit/internal/conntrack"
 )
 
 // Server is a fake Pulsar broker. Create it with New; it is safe for
@@ -45,7 +46,8 @@ type Server struct {
 	adminSrv *http.Server
 	adminURL string
 
-	faults fault.Injector[ServerError]
+	faults  fault.Injector[ServerError]
+	tracker conntrack.Tracker
 
 	mu          sync.Mutex
 	closed      bool
@@ -93,6 +95,7 @@ func New(opts ...Option) (*Server, error) {
 		stop:        make(chan struct{}),
 	}
 	s.dedupAny.Store(o.dedup)
+	s.initFaults()
 	if err := s.setupOAuth2(); err != nil {
 		return nil, err
 	}
@@ -107,7 +110,7 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pulsarfake: listen %s: %w", o.addr, err)
 	}
-	s.ln = ln
+	s.ln = s.tracker.Listener(ln)
 	s.advertised = o.advertisedAddress
 	if s.advertised == "" {
 		s.advertised = advertise(ln.Addr())
@@ -120,7 +123,7 @@ func New(opts ...Option) (*Server, error) {
 		}
 	}
 	s.wg.Add(2)
-	go s.acceptLoop(ln)
+	go s.acceptLoop(s.ln)
 	go s.keepAliveLoop()
 	return s, nil
 }
@@ -165,6 +168,7 @@ func (s *Server) Close() error {
 	conns := s.connList()
 	s.mu.Unlock()
 	close(s.stop)
+	s.faults.Close()
 	err := s.ln.Close()
 	if s.adminSrv != nil {
 		s.adminSrv.Close()
@@ -209,9 +213,6 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			}
 			time.Sleep(5 * time.Millisecond)
 			continue
-		}
-		if tc, ok := nc.(*net.TCPConn); ok {
-			tc.SetNoDelay(true)
 		}
 		c := newConn(s, nc)
 		s.mu.Lock()
