@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/pulsar-client-go/pulsar"
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
+	"github.com/brokerkit/brokerkit/internal/datadir"
 	"github.com/stretchr/testify/require"
 )
 
@@ -234,6 +235,31 @@ func TestDataDirSurvivesNewServer(t *testing.T) {
 	require.NoError(t, err)
 	defer cons2.Close()
 	require.Equal(t, []string{"two"}, strs(receive(t, cons2, 1, true)))
+}
+
+func TestDataDirIsLockedAgainstASecondServer(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	newServer(t, pulsarfake.WithDataDir(dir))
+	_, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.ErrorIs(t, err, datadir.ErrLocked)
+}
+
+func TestRestartKeepsFaultsAndAddresses(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	addr, admin := srv.Addr(), srv.AdminURL()
+	topic := uniqueTopic(t)
+	h, err := srv.FailNext(pulsarfake.OpProducer, topic, 1, pulsarfake.ProducerBusy)
+	require.NoError(t, err)
+	require.NoError(t, srv.Restart())
+	require.Equal(t, addr, srv.Addr())
+	require.Equal(t, admin, srv.AdminURL())
+	require.Len(t, srv.Faults(), 1)
+	_, err = cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	require.ErrorContains(t, err, "ProducerBusy")
+	require.Equal(t, 1, h.Hits(), "the handle from before Restart still counts")
 }
 
 func TestRetentionLimit(t *testing.T) {

@@ -30,6 +30,7 @@ import (
 
 	"github.com/brokerkit/brokerkit/fault"
 	"github.com/brokerkit/brokerkit/internal/conntrack"
+	"github.com/brokerkit/brokerkit/internal/datadir"
 )
 
 // Server is a fake Pulsar broker. Create it with New; it is safe for
@@ -46,6 +47,7 @@ type Server struct {
 	adminSrv *http.Server
 	adminURL string
 
+	dir     *datadir.Dir // with WithDataDir
 	faults  fault.Injector[ServerError]
 	tracker conntrack.Tracker
 
@@ -102,12 +104,17 @@ func New(opts ...Option) (*Server, error) {
 	s.txns = newTxnCoordinator(s)
 	s.addDefaultNamespaces()
 	if o.dataDir != "" {
+		if err := s.openDataDir(); err != nil {
+			return nil, err
+		}
 		if err := s.load(); err != nil {
+			s.dir.Close()
 			return nil, err
 		}
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
+		s.dir.Close()
 		return nil, fmt.Errorf("pulsarfake: listen %s: %w", o.addr, err)
 	}
 	s.ln = s.tracker.Listener(ln)
@@ -119,6 +126,7 @@ func New(opts ...Option) (*Server, error) {
 	if !o.noAdmin {
 		if err := s.startAdmin(); err != nil {
 			ln.Close()
+			s.dir.Close()
 			return nil, err
 		}
 	}
@@ -179,10 +187,11 @@ func (s *Server) Close() error {
 	s.wg.Wait()
 	s.stopTimers()
 	s.txns.stopTimers()
-	if s.opts.dataDir != "" {
+	if s.dir != nil {
 		if serr := s.save(); serr != nil {
 			err = errors.Join(err, serr)
 		}
+		err = errors.Join(err, s.dir.Close())
 	}
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
