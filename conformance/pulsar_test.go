@@ -75,7 +75,7 @@ func (h *pulsarHarness) BadCredentialsProducer(context.Context) (conformance.Pro
 	if err != nil {
 		return nil, err
 	}
-	h.t.Cleanup(cl.Close)
+	h.t.Cleanup(func() { _ = cl.Close() })
 	return &pulsarProducer{cl: cl, ps: map[string]*pulsarclient.Producer{}}, nil
 }
 
@@ -223,7 +223,7 @@ func (h *pulsarFeatureHarness) client(t *testing.T, ep pulsarclient.Endpoint, tx
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(cl.Close)
+	t.Cleanup(func() { _ = cl.Close() })
 	return cl.Raw()
 }
 

@@ -15,6 +15,8 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/apache/pulsar-client-go/pulsar"
@@ -23,10 +25,13 @@ import (
 
 // Endpoint is how to reach a Pulsar cluster.
 type Endpoint struct {
-	URL      string      // pulsar://host:6650
-	AdminURL string      // http://host:8080, for admin calls (optional)
-	Token    string      // token auth; empty means none
-	TLS      *tls.Config // for pulsar+ssl:// URLs
+	URL      string // pulsar://host:6650
+	AdminURL string // http://host:8080, for admin calls (optional)
+	Token    string // token auth; empty means none
+	// User and Password authenticate with the basic method (the broker's
+	// AuthenticationProviderBasic); used when User is set and Token is not.
+	User, Password string
+	TLS            *tls.Config // for pulsar+ssl:// URLs
 	// OperationTimeout bounds producer and consumer creation, including
 	// the client's retries after an authentication error (default 30 s).
 	OperationTimeout time.Duration
@@ -34,7 +39,8 @@ type Endpoint struct {
 
 // Client is a connection to a Pulsar cluster.
 type Client struct {
-	c pulsar.Client
+	c    pulsar.Client
+	once sync.Once
 }
 
 // Option configures New.
@@ -58,8 +64,15 @@ func New(ep Endpoint, opts ...Option) (*Client, error) {
 	if o.OperationTimeout <= 0 {
 		o.OperationTimeout = 30 * time.Second
 	}
-	if ep.Token != "" {
+	switch {
+	case ep.Token != "":
 		o.Authentication = pulsar.NewAuthenticationToken(ep.Token)
+	case ep.User != "":
+		auth, err := pulsar.NewAuthenticationBasic(ep.User, ep.Password)
+		if err != nil {
+			return nil, fmt.Errorf("pulsarclient: basic auth: %w", err)
+		}
+		o.Authentication = auth
 	}
 	if ep.TLS != nil {
 		o.TLSConfig = ep.TLS.Clone()
@@ -77,8 +90,13 @@ func New(ep Endpoint, opts ...Option) (*Client, error) {
 // Raw returns the native client.
 func (c *Client) Raw() pulsar.Client { return c.c }
 
-// Close closes every producer and consumer of the client.
-func (c *Client) Close() { c.c.Close() }
+// Close closes every producer and consumer of the client and its
+// connections. It is safe to call more than once; the native client
+// reports no error, so it returns nil.
+func (c *Client) Close() error {
+	c.once.Do(c.c.Close)
+	return nil
+}
 
 // Message is what a producer sends.
 type Message struct {

@@ -25,7 +25,7 @@ func setup(t *testing.T, opts ...pulsarfake.Option) (*pulsarfake.Server, *pulsar
 	t.Cleanup(func() { srv.Close() })
 	cl, err := pulsarclient.New(pulsarclient.Endpoint{URL: srv.ServiceURL()})
 	require.NoError(t, err)
-	t.Cleanup(cl.Close)
+	t.Cleanup(func() { require.NoError(t, cl.Close()) })
 	seq++
 	return srv, cl, fmt.Sprintf("persistent://public/default/t%d", seq)
 }
@@ -149,5 +149,22 @@ func TestTokenFromEndpoint(t *testing.T) {
 	_, err = bad.Producer(topic)
 	require.Error(t, err)
 	_, err = pulsarclient.New(pulsarclient.Endpoint{})
+	require.Error(t, err)
+}
+
+func TestUserFromEndpoint(t *testing.T) {
+	srv, _, topic := setup(t, pulsarfake.WithUser("app", "pw"))
+	good, err := pulsarclient.New(pulsarclient.Endpoint{URL: srv.ServiceURL(), User: "app", Password: "pw"})
+	require.NoError(t, err)
+	p, err := good.Producer(topic)
+	require.NoError(t, err)
+	p.Close()
+	require.NoError(t, good.Close())
+	require.NoError(t, good.Close(), "Close twice")
+
+	bad, err := pulsarclient.New(pulsarclient.Endpoint{URL: srv.ServiceURL(), User: "app", Password: "nope", OperationTimeout: 2 * time.Second})
+	require.NoError(t, err)
+	defer bad.Close()
+	_, err = bad.Producer(topic)
 	require.Error(t, err)
 }

@@ -34,6 +34,12 @@ func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 		opts = append(opts, pulsarfake.WithTokens(p.tokens...))
 		notes = append(notes, "token auth required (--pulsar-token)")
 	}
+	for _, u := range c.users {
+		opts = append(opts, pulsarfake.WithUser(u.name, u.password))
+	}
+	if len(c.users) > 0 {
+		notes = append(notes, "basic auth required for "+userNames(c.users))
+	}
 	for _, cl := range p.oauth2 {
 		opts = append(opts, pulsarfake.WithOAuth2(cl.name, cl.password))
 	}
@@ -55,10 +61,14 @@ func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 	if u := srv.OAuth2IssuerURL(); u != "" {
 		notes = append(notes, "OAuth2 issuer (client credentials): "+u)
 	}
+	env := map[string]string{"BROKERKIT_PULSAR_URL": srv.ServiceURL(), "BROKERKIT_PULSAR_ADMIN_URL": srv.AdminURL()}
+	if len(c.users) > 0 {
+		env["BROKERKIT_PULSAR_USER"], env["BROKERKIT_PULSAR_PASSWORD"] = c.users[0].name, c.users[0].password
+	}
 	return &running{
 		Name:  "pulsar",
 		Addrs: map[string]string{"service": srv.ServiceURL(), "admin": srv.AdminURL()},
-		Env:   map[string]string{"BROKERKIT_PULSAR_URL": srv.ServiceURL(), "BROKERKIT_PULSAR_ADMIN_URL": srv.AdminURL()},
+		Env:   env,
 		Notes: notes,
 		close: srv.Close,
 	}, nil

@@ -1,7 +1,10 @@
 package pulsarfake_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,4 +165,37 @@ func TestAdminRequiresTokenWhenAuthEnabled(t *testing.T) {
 	require.NoError(t, err)
 	_, err = good.Tenants().List()
 	require.NoError(t, err)
+}
+
+// Unknown paths answer 404 and known paths with another method 405 (with
+// Allow), in the admin API's JSON error shape, as the broker does.
+func TestAdminUnknownRoutesAnswerJSON(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	do := func(method, path string) (*http.Response, map[string]string) {
+		req, err := http.NewRequest(method, srv.AdminURL()+path, strings.NewReader(""))
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var body map[string]string
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body), "%s %s: body is not JSON", method, path)
+		return resp, body
+	}
+	for _, path := range []string{"/nope", "/admin/v2/nope", "/admin/v2/persistent/public/default/t/nope", "/admin/v3/tenants"} {
+		resp, body := do(http.MethodGet, path)
+		require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+		require.NotEmpty(t, body["reason"])
+	}
+	resp, body := do(http.MethodPatch, "/admin/v2/tenants/public")
+	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	require.Contains(t, resp.Header.Get("Allow"), http.MethodGet)
+	require.Equal(t, "Method Not Allowed", body["reason"])
+	resp, _ = do(http.MethodPost, "/admin/v2/persistent/public/default")
+	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	// A route that exists but names nothing answers the broker's own reason.
+	resp, body = do(http.MethodGet, "/admin/v2/namespaces/public/missing/topics")
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	require.Equal(t, "Namespace does not exist", body["reason"])
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,7 +21,10 @@ func (s *Server) authenticate(method string, data []byte) (string, error) {
 	if !s.opts.authRequired {
 		return "", nil
 	}
-	if method != "token" {
+	if method == "basic" && s.opts.users != nil {
+		return s.authenticateBasic(string(data))
+	}
+	if method != "token" || s.opts.tokens == nil && s.opts.jwtSecret == nil && s.opts.jwtPublicKey == nil {
 		if method == "" {
 			return "", errors.New("authentication required")
 		}
@@ -50,6 +54,19 @@ func (s *Server) authenticate(method string, data []byte) (string, error) {
 		return "", errors.New("token has no subject")
 	}
 	return claims.Subject, nil
+}
+
+// authenticateBasic checks "name:password", the data of the basic method.
+func (s *Server) authenticateBasic(data string) (string, error) {
+	name, password, ok := strings.Cut(data, ":")
+	if !ok {
+		return "", errors.New("malformed basic credentials")
+	}
+	want, known := s.opts.users[name]
+	if !known || subtle.ConstantTimeCompare([]byte(want), []byte(password)) != 1 {
+		return "", errors.New("unknown user or wrong password")
+	}
+	return name, nil
 }
 
 func (s *Server) jwtKey(t *jwt.Token) (any, error) {

@@ -135,3 +135,33 @@ func TestOAuth2ClientCredentials(t *testing.T) {
 	})
 	require.NoError(t, tryProduce(t, srv, auth))
 }
+
+func TestBasicAuthWithUser(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, pulsarfake.WithUser("alice", "s3cret"), pulsarfake.WithUser("bob", "pw"))
+	basic := func(u, p string) pulsar.Authentication {
+		a, err := pulsar.NewAuthenticationBasic(u, p)
+		require.NoError(t, err)
+		return a
+	}
+	require.NoError(t, tryProduce(t, srv, basic("alice", "s3cret")))
+	require.NoError(t, tryProduce(t, srv, basic("bob", "pw")))
+	require.Error(t, tryProduce(t, srv, basic("alice", "wrong")))
+	require.Error(t, tryProduce(t, srv, pulsar.NewAuthenticationToken("alice")))
+	require.Error(t, tryProduce(t, srv, nil))
+
+	get := func(user, password string) int {
+		req, err := http.NewRequest(http.MethodGet, srv.AdminURL()+"/admin/v2/tenants", nil)
+		require.NoError(t, err)
+		if user != "" {
+			req.SetBasicAuth(user, password)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, get("alice", "s3cret"))
+	require.Equal(t, http.StatusUnauthorized, get("alice", "nope"))
+	require.Equal(t, http.StatusUnauthorized, get("", ""))
+}

@@ -242,69 +242,57 @@ func (c *conn) handle(f wire.Frame) bool {
 	if !c.connected {
 		return c.protocolViolation(typ, "command before CONNECT")
 	}
-	name := typ.String()
-	code, fail, delay := c.s.faults.Check(name, commandTopic(cmd))
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-c.done:
-			return false
-		}
+	code, fail, delay := c.s.faults.Check(typ.String(), commandTopic(cmd))
+	if !c.s.faults.Sleep(delay) {
+		return false
 	}
 	if fail {
 		return c.injectFailure(cmd, code)
 	}
-	switch typ {
-	case wire.BaseCommand_PARTITIONED_METADATA:
-		return c.need(cmd.PartitionMetadata, typ) && c.handlePartitionedMetadata(cmd.PartitionMetadata)
-	case wire.BaseCommand_LOOKUP:
-		return c.need(cmd.Lookup, typ) && c.handleLookup(cmd.Lookup)
-	case wire.BaseCommand_GET_TOPICS_OF_NAMESPACE:
-		return c.need(cmd.GetTopicsOfNamespace, typ) && c.handleGetTopicsOfNamespace(cmd.GetTopicsOfNamespace)
-	case wire.BaseCommand_PRODUCER:
-		return c.need(cmd.Producer, typ) && c.handleProducer(cmd.Producer)
-	case wire.BaseCommand_SEND:
-		return c.need(cmd.Send, typ) && c.handleSend(cmd.Send, f.HeadersAndPayload)
-	case wire.BaseCommand_CLOSE_PRODUCER:
-		return c.need(cmd.CloseProducer, typ) && c.handleCloseProducer(cmd.CloseProducer)
-	case wire.BaseCommand_SUBSCRIBE:
-		return c.need(cmd.Subscribe, typ) && c.handleSubscribe(cmd.Subscribe)
-	case wire.BaseCommand_FLOW:
-		return c.need(cmd.Flow, typ) && c.handleFlow(cmd.Flow)
-	case wire.BaseCommand_ACK:
-		return c.need(cmd.Ack, typ) && c.handleAck(cmd.Ack)
-	case wire.BaseCommand_REDELIVER_UNACKNOWLEDGED_MESSAGES:
-		return c.need(cmd.Redeliver, typ) && c.handleRedeliver(cmd.Redeliver)
-	case wire.BaseCommand_UNSUBSCRIBE:
-		return c.need(cmd.Unsubscribe, typ) && c.handleUnsubscribe(cmd.Unsubscribe)
-	case wire.BaseCommand_CLOSE_CONSUMER:
-		return c.need(cmd.CloseConsumer, typ) && c.handleCloseConsumer(cmd.CloseConsumer)
-	case wire.BaseCommand_SEEK:
-		return c.need(cmd.Seek, typ) && c.handleSeek(cmd.Seek)
-	case wire.BaseCommand_GET_LAST_MESSAGE_ID:
-		return c.need(cmd.GetLastMessageId, typ) && c.handleGetLastMessageID(cmd.GetLastMessageId)
-	case wire.BaseCommand_CONSUMER_STATS:
-		return c.need(cmd.ConsumerStats, typ) && c.handleConsumerStats(cmd.ConsumerStats)
-	case wire.BaseCommand_GET_SCHEMA:
-		return c.need(cmd.GetSchema, typ) && c.handleGetSchema(cmd.GetSchema)
-	case wire.BaseCommand_GET_OR_CREATE_SCHEMA:
-		return c.need(cmd.GetOrCreateSchema, typ) && c.handleGetOrCreateSchema(cmd.GetOrCreateSchema)
-	case wire.BaseCommand_AUTH_RESPONSE:
-		return c.need(cmd.AuthResponse, typ) && c.handleAuthResponse(cmd.AuthResponse)
-	case wire.BaseCommand_TC_CLIENT_CONNECT_REQUEST:
-		return c.need(cmd.TcClientConnectRequest, typ) && c.handleTcConnect(cmd.TcClientConnectRequest)
-	case wire.BaseCommand_NEW_TXN:
-		return c.need(cmd.NewTxn, typ) && c.handleNewTxn(cmd.NewTxn)
-	case wire.BaseCommand_ADD_PARTITION_TO_TXN:
-		return c.need(cmd.AddPartitionToTxn, typ) && c.handleAddPartitionToTxn(cmd.AddPartitionToTxn)
-	case wire.BaseCommand_ADD_SUBSCRIPTION_TO_TXN:
-		return c.need(cmd.AddSubscriptionToTxn, typ) && c.handleAddSubscriptionToTxn(cmd.AddSubscriptionToTxn)
-	case wire.BaseCommand_END_TXN:
-		return c.need(cmd.EndTxn, typ) && c.handleEndTxn(cmd.EndTxn)
+	if h := commandHandlers[typ]; h != nil {
+		return h(c, f)
 	}
 	// Responses only a broker sends, broker-to-broker commands and topic
 	// list watchers: the broker has no handler and drops the connection.
 	return c.protocolViolation(typ, "unsupported command")
+}
+
+// on adapts a handler of one command body to the handler table: the body
+// must be present, as the broker's decoder checks before calling a handler.
+func on[M proto.Message](body func(*wire.BaseCommand) M, h func(*conn, M) bool) func(*conn, wire.Frame) bool {
+	return func(c *conn, f wire.Frame) bool {
+		b := body(f.Cmd)
+		return c.need(b, f.Cmd.GetType()) && h(c, b)
+	}
+}
+
+// commandHandlers handle the commands valid after CONNECT.
+var commandHandlers = map[wire.BaseCommand_Type]func(*conn, wire.Frame) bool{
+	wire.BaseCommand_PARTITIONED_METADATA:    on((*wire.BaseCommand).GetPartitionMetadata, (*conn).handlePartitionedMetadata),
+	wire.BaseCommand_LOOKUP:                  on((*wire.BaseCommand).GetLookup, (*conn).handleLookup),
+	wire.BaseCommand_GET_TOPICS_OF_NAMESPACE: on((*wire.BaseCommand).GetGetTopicsOfNamespace, (*conn).handleGetTopicsOfNamespace),
+	wire.BaseCommand_PRODUCER:                on((*wire.BaseCommand).GetProducer, (*conn).handleProducer),
+	wire.BaseCommand_SEND: func(c *conn, f wire.Frame) bool {
+		return c.need(f.Cmd.Send, wire.BaseCommand_SEND) && c.handleSend(f.Cmd.Send, f.HeadersAndPayload)
+	},
+	wire.BaseCommand_CLOSE_PRODUCER:                    on((*wire.BaseCommand).GetCloseProducer, (*conn).handleCloseProducer),
+	wire.BaseCommand_SUBSCRIBE:                         on((*wire.BaseCommand).GetSubscribe, (*conn).handleSubscribe),
+	wire.BaseCommand_FLOW:                              on((*wire.BaseCommand).GetFlow, (*conn).handleFlow),
+	wire.BaseCommand_ACK:                               on((*wire.BaseCommand).GetAck, (*conn).handleAck),
+	wire.BaseCommand_REDELIVER_UNACKNOWLEDGED_MESSAGES: on((*wire.BaseCommand).GetRedeliver, (*conn).handleRedeliver),
+	wire.BaseCommand_UNSUBSCRIBE:                       on((*wire.BaseCommand).GetUnsubscribe, (*conn).handleUnsubscribe),
+	wire.BaseCommand_CLOSE_CONSUMER:                    on((*wire.BaseCommand).GetCloseConsumer, (*conn).handleCloseConsumer),
+	wire.BaseCommand_SEEK:                              on((*wire.BaseCommand).GetSeek, (*conn).handleSeek),
+	wire.BaseCommand_GET_LAST_MESSAGE_ID:               on((*wire.BaseCommand).GetGetLastMessageId, (*conn).handleGetLastMessageID),
+	wire.BaseCommand_CONSUMER_STATS:                    on((*wire.BaseCommand).GetConsumerStats, (*conn).handleConsumerStats),
+	wire.BaseCommand_GET_SCHEMA:                        on((*wire.BaseCommand).GetGetSchema, (*conn).handleGetSchema),
+	wire.BaseCommand_GET_OR_CREATE_SCHEMA:              on((*wire.BaseCommand).GetGetOrCreateSchema, (*conn).handleGetOrCreateSchema),
+	wire.BaseCommand_AUTH_RESPONSE:                     on((*wire.BaseCommand).GetAuthResponse, (*conn).handleAuthResponse),
+	wire.BaseCommand_TC_CLIENT_CONNECT_REQUEST:         on((*wire.BaseCommand).GetTcClientConnectRequest, (*conn).handleTcConnect),
+	wire.BaseCommand_NEW_TXN:                           on((*wire.BaseCommand).GetNewTxn, (*conn).handleNewTxn),
+	wire.BaseCommand_ADD_PARTITION_TO_TXN:              on((*wire.BaseCommand).GetAddPartitionToTxn, (*conn).handleAddPartitionToTxn),
+	wire.BaseCommand_ADD_SUBSCRIPTION_TO_TXN:           on((*wire.BaseCommand).GetAddSubscriptionToTxn, (*conn).handleAddSubscriptionToTxn),
+	wire.BaseCommand_END_TXN:                           on((*wire.BaseCommand).GetEndTxn, (*conn).handleEndTxn),
 }
 
 // need checks that the command's body is present, as the broker's decoder
@@ -438,13 +426,9 @@ func (c *conn) sendSendError(producerID, seq uint64, code ServerError, msg strin
 // ---------------------------------------------------------- handshake ---
 
 func (c *conn) handleConnect(cc *wire.CommandConnect) bool {
-	code, fail, delay := c.s.faults.Check(CmdConnect)
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-c.done:
-			return false
-		}
+	code, fail, delay := c.s.faults.Check(string(OpConnect))
+	if !c.s.faults.Sleep(delay) {
+		return false
 	}
 	if fail {
 		c.sendAndClose(&wire.BaseCommand{Type: wire.BaseCommand_ERROR.Enum(), Error: &wire.CommandError{

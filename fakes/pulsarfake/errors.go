@@ -56,26 +56,46 @@ func errorf(code ServerError, format string, args ...any) *brokerError {
 	return &brokerError{code: code, msg: fmt.Sprintf(format, args...)}
 }
 
-// Command names for FailNext, Delay and FailNextFor: the protocol's
-// BaseCommand type names.
+// Op is a binary-protocol command that FailNext and Delay act on: the
+// protocol's BaseCommand type name.
+type Op string
+
+// The commands a client sends that can be failed or delayed. A failure is
+// answered the way the broker answers that command: ERROR for requests,
+// SEND_ERROR for SEND, a Failed lookup or partition-metadata response, an
+// error code in schema and transaction responses; FLOW and REDELIVER have
+// no answer, so a failed one is lost. A failed CONNECT closes the
+// connection.
 const (
-	CmdConnect             = "CONNECT"
-	CmdPartitionedMetadata = "PARTITIONED_METADATA"
-	CmdLookup              = "LOOKUP"
-	CmdProducer            = "PRODUCER"
-	CmdSend                = "SEND"
-	CmdSubscribe           = "SUBSCRIBE"
-	CmdFlow                = "FLOW"
-	CmdAck                 = "ACK"
-	CmdRedeliver           = "REDELIVER_UNACKNOWLEDGED_MESSAGES"
-	CmdUnsubscribe         = "UNSUBSCRIBE"
-	CmdSeek                = "SEEK"
-	CmdCloseProducer       = "CLOSE_PRODUCER"
-	CmdCloseConsumer       = "CLOSE_CONSUMER"
-	CmdGetLastMessageID    = "GET_LAST_MESSAGE_ID"
-	CmdGetTopicsOfNS       = "GET_TOPICS_OF_NAMESPACE"
-	CmdGetSchema           = "GET_SCHEMA"
-	CmdGetOrCreateSchema   = "GET_OR_CREATE_SCHEMA"
-	CmdNewTxn              = "NEW_TXN"
-	CmdEndTxn              = "END_TXN"
+	OpConnect              Op = "CONNECT"
+	OpPartitionedMetadata  Op = "PARTITIONED_METADATA"
+	OpLookup               Op = "LOOKUP"
+	OpProducer             Op = "PRODUCER"
+	OpSend                 Op = "SEND"
+	OpSubscribe            Op = "SUBSCRIBE"
+	OpFlow                 Op = "FLOW"
+	OpAck                  Op = "ACK"
+	OpRedeliver            Op = "REDELIVER_UNACKNOWLEDGED_MESSAGES"
+	OpUnsubscribe          Op = "UNSUBSCRIBE"
+	OpSeek                 Op = "SEEK"
+	OpCloseProducer        Op = "CLOSE_PRODUCER"
+	OpCloseConsumer        Op = "CLOSE_CONSUMER"
+	OpGetLastMessageID     Op = "GET_LAST_MESSAGE_ID"
+	OpGetTopicsOfNamespace Op = "GET_TOPICS_OF_NAMESPACE"
+	OpConsumerStats        Op = "CONSUMER_STATS"
+	OpGetSchema            Op = "GET_SCHEMA"
+	OpGetOrCreateSchema    Op = "GET_OR_CREATE_SCHEMA"
+	OpTCClientConnect      Op = "TC_CLIENT_CONNECT_REQUEST"
+	OpNewTxn               Op = "NEW_TXN"
+	OpAddPartitionToTxn    Op = "ADD_PARTITION_TO_TXN"
+	OpAddSubscriptionToTxn Op = "ADD_SUBSCRIPTION_TO_TXN"
+	OpEndTxn               Op = "END_TXN"
 )
+
+// Ops lists every operation FailNext and Delay accept.
+func Ops() []Op {
+	return []Op{OpConnect, OpPartitionedMetadata, OpLookup, OpProducer, OpSend, OpSubscribe, OpFlow, OpAck,
+		OpRedeliver, OpUnsubscribe, OpSeek, OpCloseProducer, OpCloseConsumer, OpGetLastMessageID,
+		OpGetTopicsOfNamespace, OpConsumerStats, OpGetSchema, OpGetOrCreateSchema, OpTCClientConnect, OpNewTxn,
+		OpAddPartitionToTxn, OpAddSubscriptionToTxn, OpEndTxn}
+}

@@ -6,39 +6,55 @@ import (
 	"github.com/brokerkit/brokerkit/fault"
 )
 
-// FailNext makes the next n commands of type cmd (a protocol command name,
-// see the Cmd constants; "" matches every command) fail with err, answered
-// the way the broker answers that command: ERROR for requests, SEND_ERROR
-// for SEND, a Failed lookup, an error code in schema responses. n < 0 fails
-// until ResetFaults. A failed CONNECT closes the connection.
-func (s *Server) FailNext(cmd string, n int, err ServerError) {
-	_, _ = s.faults.Fail(cmd, fault.Any, n, err)
+func (s *Server) initFaults() {
+	ops := Ops()
+	names := make([]string, len(ops))
+	for i, op := range ops {
+		names[i] = string(op)
+	}
+	s.faults.SetOps(names...)
 }
 
-// FailNextFor is FailNext limited to commands about one topic (PRODUCER,
-// SUBSCRIBE, LOOKUP, PARTITIONED_METADATA and the schema commands carry
-// a topic).
-func (s *Server) FailNextFor(cmd, topic string, n int, err ServerError) {
-	_, _ = s.faults.Fail(cmd, normalizeTopic(topic), n, err)
+// FailNext makes the next n commands op about topic fail with code,
+// answered the way the broker answers that command (see Op). topic ""
+// matches every command; otherwise only commands that carry that topic
+// match (PRODUCER, SUBSCRIBE, LOOKUP, PARTITIONED_METADATA and the schema
+// commands), short names allowed. op "" matches every command. n < 0 fails
+// until the handle is removed or ResetFaults; n == 0 installs nothing. An
+// op the fake does not know is an error.
+func (s *Server) FailNext(op Op, topic string, n int, code ServerError) (*fault.Handle, error) {
+	if topic != fault.Any {
+		topic = normalizeTopic(topic)
+	}
+	return s.faults.Fail(string(op), topic, n, code)
 }
 
-// Delay makes every command of type cmd wait d before it is handled ("" =
-// every command); d <= 0 removes the delay. The delay holds up the
-// connection's later commands too, as a slow broker would.
-func (s *Server) Delay(cmd string, d time.Duration) { _, _ = s.faults.Delay(cmd, d) }
+// Delay makes every command op wait d before it is handled (op "" = every
+// command), until the handle is removed or ResetFaults. The delay holds up
+// the connection's later commands too, as a slow broker would; it ends
+// early when the server closes.
+func (s *Server) Delay(op Op, d time.Duration) (*fault.Handle, error) {
+	return s.faults.Delay(string(op), d)
+}
 
 // ResetFaults removes every injected failure and delay.
 func (s *Server) ResetFaults() { s.faults.Reset() }
 
-// DropConnections closes every client connection. Clients reconnect on
-// their own; unacknowledged messages are redelivered.
-func (s *Server) DropConnections() {
+// Faults lists the installed failures and delays.
+func (s *Server) Faults() []fault.Rule { return s.faults.Rules() }
+
+// DropConnections closes every client connection and reports how many it
+// closed. Clients reconnect on their own; unacknowledged messages are
+// redelivered.
+func (s *Server) DropConnections() int {
+	n := s.tracker.CloseAll()
 	s.mu.Lock()
 	conns := s.connList()
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.close()
 	}
+	return n
 }
 
 // UnloadTopic disconnects the producers and consumers of a topic the way a
@@ -55,11 +71,14 @@ func (s *Server) UnloadTopic(topic string) error {
 	return nil
 }
 
-// Restart simulates a broker restart that keeps the data: every connection
-// is dropped, non-durable subscriptions (readers) vanish, unacknowledged
+// Restart simulates a broker restart in memory: every connection is
+// dropped, non-durable subscriptions (readers) vanish, unacknowledged
 // messages become deliverable again and open transactions are aborted.
-// With a data directory the state goes through a save and a load, so what
-// is not persisted is lost exactly as after a process restart.
+// Topics, messages, durable subscriptions, schemas, tenants, namespaces
+// and installed faults are kept (handles stay valid; use ResetFaults to
+// clear them), and so are the addresses. With a data directory the state
+// goes through a save and a load, so what is not persisted is lost exactly
+// as after a process restart.
 func (s *Server) Restart() error {
 	s.mu.Lock()
 	s.paused = true

@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/pulsar-client-go/pulsar"
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
+	"github.com/brokerkit/brokerkit/internal/datadir"
 	"github.com/stretchr/testify/require"
 )
 
@@ -14,18 +15,61 @@ func TestFailNextProducerAndSubscribe(t *testing.T) {
 	srv := newServer(t)
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
-	srv.FailNext(pulsarfake.CmdProducer, 1, pulsarfake.ProducerBlockedQuotaExceededError)
-	_, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	h, err := srv.FailNext(pulsarfake.OpProducer, "", 1, pulsarfake.ProducerBlockedQuotaExceededError)
+	require.NoError(t, err)
+	_, err = cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
 	require.ErrorContains(t, err, "ProducerBlockedQuotaExceededError")
+	require.NoError(t, h.Wait(ctxT(t), 1))
+	require.Equal(t, 1, h.Hits())
 	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
 	require.NoError(t, err)
 	defer p.Close()
 
-	srv.FailNextFor(pulsarfake.CmdSubscribe, "other-topic", 1, pulsarfake.ServiceNotReady)
-	srv.FailNextFor(pulsarfake.CmdSubscribe, topic, 1, pulsarfake.AuthorizationError)
+	other, err := srv.FailNext(pulsarfake.OpSubscribe, "other-topic", 1, pulsarfake.ServiceNotReady)
+	require.NoError(t, err)
+	mine, err := srv.FailNext(pulsarfake.OpSubscribe, topic, 1, pulsarfake.AuthorizationError)
+	require.NoError(t, err)
 	_, err = cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s"})
 	require.ErrorContains(t, err, "AuthorizationError")
+	require.Equal(t, 0, other.Hits())
+	require.Equal(t, 1, mine.Hits())
+	require.Len(t, srv.Faults(), 1, "the rule for other-topic is still installed")
 	srv.ResetFaults()
+	require.Empty(t, srv.Faults())
+}
+
+func TestFailNextUnknownOpIsAnError(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	_, err := srv.FailNext("PRODUCE", "", 1, pulsarfake.ServiceNotReady)
+	require.Error(t, err)
+	_, err = srv.Delay("SNED", time.Second)
+	require.Error(t, err)
+	require.Empty(t, srv.Faults())
+	for _, op := range pulsarfake.Ops() {
+		h, err := srv.FailNext(op, "", 1, pulsarfake.ServiceNotReady)
+		require.NoError(t, err, op)
+		h.Remove()
+	}
+}
+
+func TestFailNextHandleCountsHitsUntilUsedUp(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	h, err := srv.FailNext(pulsarfake.OpProducer, topic, 2, pulsarfake.ProducerBusy)
+	require.NoError(t, err)
+	for i := 0; i < 2; i++ {
+		_, err = cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+		require.ErrorContains(t, err, "ProducerBusy")
+	}
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	require.NoError(t, err)
+	defer p.Close()
+	require.NoError(t, h.Wait(ctxT(t), 2))
+	require.Equal(t, 2, h.Hits())
+	require.Empty(t, srv.Faults(), "a used-up rule is uninstalled")
 }
 
 func TestFailNextSendIsRetriedByClient(t *testing.T) {
@@ -38,7 +82,8 @@ func TestFailNextSendIsRetriedByClient(t *testing.T) {
 	defer p.Close()
 	// A SEND_ERROR other than NotAllowed/TopicTerminated makes the client
 	// reconnect and resend: the message still arrives, once.
-	srv.FailNext(pulsarfake.CmdSend, 1, pulsarfake.PersistenceError)
+	_, err = srv.FailNext(pulsarfake.OpSend, "", 1, pulsarfake.PersistenceError)
+	require.NoError(t, err)
 	produce(t, p, payloads(1, "m")...)
 	msgs, err := srv.Messages(topic)
 	require.NoError(t, err)
@@ -52,11 +97,37 @@ func TestDelay(t *testing.T) {
 	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: uniqueTopic(t), DisableBatching: true})
 	require.NoError(t, err)
 	defer p.Close()
-	srv.Delay(pulsarfake.CmdSend, 150*time.Millisecond)
+	h, err := srv.Delay(pulsarfake.OpSend, 150*time.Millisecond)
+	require.NoError(t, err)
 	start := time.Now()
 	produce(t, p, payloads(1, "slow")...)
 	require.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond)
-	srv.Delay(pulsarfake.CmdSend, 0)
+	require.Equal(t, 1, h.Hits())
+	h.Remove()
+	require.Empty(t, srv.Faults())
+}
+
+func TestDelayEndsWhenServerCloses(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv, func(o *pulsar.ClientOptions) { o.OperationTimeout = 2 * time.Second })
+	_, err := srv.Delay(pulsarfake.OpProducer, time.Hour)
+	require.NoError(t, err)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: uniqueTopic(t)})
+		errc <- err
+	}()
+	require.Eventually(t, func() bool { return srv.Faults()[0].Hits == 1 }, 5*time.Second, 5*time.Millisecond)
+	done := make(chan struct{})
+	go func() { srv.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close waited for an injected delay")
+	}
+	cl.Close()
+	<-errc
 }
 
 func TestDropConnectionsRedelivers(t *testing.T) {
@@ -72,7 +143,7 @@ func TestDropConnectionsRedelivers(t *testing.T) {
 	defer p.Close()
 	produce(t, p, payloads(2, "a")...)
 	receive(t, cons, 2, false)
-	srv.DropConnections()
+	require.Equal(t, 1, srv.DropConnections())
 	// The client drops its queue on reconnect; the broker redelivers.
 	got := receive(t, cons, 2, true)
 	require.ElementsMatch(t, []string{"a-0", "a-1"}, strs(got))
@@ -164,6 +235,31 @@ func TestDataDirSurvivesNewServer(t *testing.T) {
 	require.NoError(t, err)
 	defer cons2.Close()
 	require.Equal(t, []string{"two"}, strs(receive(t, cons2, 1, true)))
+}
+
+func TestDataDirIsLockedAgainstASecondServer(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	newServer(t, pulsarfake.WithDataDir(dir))
+	_, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.ErrorIs(t, err, datadir.ErrLocked)
+}
+
+func TestRestartKeepsFaultsAndAddresses(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	addr, admin := srv.Addr(), srv.AdminURL()
+	topic := uniqueTopic(t)
+	h, err := srv.FailNext(pulsarfake.OpProducer, topic, 1, pulsarfake.ProducerBusy)
+	require.NoError(t, err)
+	require.NoError(t, srv.Restart())
+	require.Equal(t, addr, srv.Addr())
+	require.Equal(t, admin, srv.AdminURL())
+	require.Len(t, srv.Faults(), 1)
+	_, err = cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	require.ErrorContains(t, err, "ProducerBusy")
+	require.Equal(t, 1, h.Hits(), "the handle from before Restart still counts")
 }
 
 func TestRetentionLimit(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"crypto"
 	"log/slog"
 	"time"
+
+	"github.com/brokerkit/brokerkit/clock"
 )
 
 // Option configures a Server.
@@ -17,11 +19,12 @@ type options struct {
 	retentionEntries  int
 	retentionBytes    int64
 	maxMessageSize    int
-	clock             Clock
+	clock             clock.Clock
 	keepAlive         time.Duration
 	dataDir           string
 	logger            *slog.Logger
 	tokens            map[string]string // token -> role
+	users             map[string]string // basic auth: user -> password
 	jwtSecret         []byte
 	jwtPublicKey      crypto.PublicKey
 	authRequired      bool
@@ -40,7 +43,7 @@ func defaultOptions() options {
 		retentionEntries: 1_000_000,
 		retentionBytes:   256 << 20,
 		maxMessageSize:   5 << 20,
-		clock:            SystemClock(),
+		clock:            clock.System(),
 		keepAlive:        30 * time.Second,
 		logger:           slog.New(slog.DiscardHandler),
 		txnCoordinators:  1,
@@ -94,9 +97,13 @@ func WithRetention(maxEntries int, maxBytes int64) Option {
 // enforced on inbound frames (default 5 MiB).
 func WithMaxMessageSize(n int) Option { return func(o *options) { o.maxMessageSize = n } }
 
-// WithClock replaces the clock used for delayed delivery, publish times of
-// seeded messages and time-based seeks. See NewManualClock.
-func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
+// WithClock replaces the clock the fake reads and schedules with: delayed
+// delivery, transaction timeouts, publish times of seeded messages,
+// time-based seeks and OAuth2 token expiry (default clock.System()). With a
+// clock.Manual, delayed messages become deliverable when Advance or Set
+// passes their delivery time. Keep-alive pings and client-side timers
+// (nack delay, ack grouping) run on the wall clock.
+func WithClock(c clock.Clock) Option { return func(o *options) { o.clock = c } }
 
 // WithKeepAlive sets how often the broker pings idle connections; a
 // connection that sends nothing for twice that long is closed (default 30s).
@@ -120,6 +127,22 @@ func WithTokens(tokens ...string) Option {
 		for _, t := range tokens {
 			o.tokens[t] = t
 		}
+		o.authRequired = true
+	}
+}
+
+// WithUser enables the broker's basic authentication provider
+// (authenticationProviders=AuthenticationProviderBasic) and adds a user;
+// repeat it for more users. Clients authenticate with
+// pulsar.NewAuthenticationBasic(name, password) and the admin API with
+// HTTP Basic auth; the role is the user name. It combines with the token
+// options: a client may use either method.
+func WithUser(name, password string) Option {
+	return func(o *options) {
+		if o.users == nil {
+			o.users = map[string]string{}
+		}
+		o.users[name] = password
 		o.authRequired = true
 	}
 }

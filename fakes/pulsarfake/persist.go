@@ -1,15 +1,16 @@
 package pulsarfake
 
 import (
+	"bytes"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake/internal/wire"
+	"github.com/brokerkit/brokerkit/internal/datadir"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -109,43 +110,44 @@ func (s *Server) snapshot() *snapshot {
 	return snap
 }
 
-func (s *Server) save() error {
-	snap := s.snapshot()
-	if err := os.MkdirAll(s.opts.dataDir, 0o755); err != nil {
+// openDataDir locks the data directory against a second process.
+func (s *Server) openDataDir() error {
+	d, err := datadir.Open(s.opts.dataDir)
+	if err != nil {
 		return fmt.Errorf("pulsarfake: data dir: %w", err)
 	}
-	tmp, err := os.CreateTemp(s.opts.dataDir, snapshotFile+".*")
-	if err != nil {
+	s.dir = d
+	return nil
+}
+
+// save replaces the snapshot atomically and durably.
+func (s *Server) save() error {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(s.snapshot()); err != nil {
 		return fmt.Errorf("pulsarfake: saving state: %w", err)
 	}
-	if err := gob.NewEncoder(tmp).Encode(snap); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
+	if err := s.dir.WriteFile(snapshotFile, buf.Bytes()); err != nil {
 		return fmt.Errorf("pulsarfake: saving state: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("pulsarfake: saving state: %w", err)
-	}
-	return os.Rename(tmp.Name(), filepath.Join(s.opts.dataDir, snapshotFile))
+	return nil
 }
 
 // load reads the snapshot, if there is one, into an empty server.
 func (s *Server) load() error {
-	f, err := os.Open(filepath.Join(s.opts.dataDir, snapshotFile))
+	data, err := s.dir.ReadFile(snapshotFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("pulsarfake: loading state: %w", err)
 	}
-	defer f.Close()
+	where := filepath.Join(s.dir.Path(), snapshotFile)
 	var snap snapshot
-	if err := gob.NewDecoder(f).Decode(&snap); err != nil {
-		return fmt.Errorf("pulsarfake: loading state from %s: %w", f.Name(), err)
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&snap); err != nil {
+		return fmt.Errorf("pulsarfake: loading state from %s: %w", where, err)
 	}
 	if snap.Version != snapshotVersion {
-		return fmt.Errorf("pulsarfake: state in %s has version %d, want %d", f.Name(), snap.Version, snapshotVersion)
+		return fmt.Errorf("pulsarfake: state in %s has version %d, want %d", where, snap.Version, snapshotVersion)
 	}
 	s.restore(&snap)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apache/pulsar-client-go/pulsar"
+	"github.com/brokerkit/brokerkit/clock"
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
 	"github.com/stretchr/testify/require"
 )
@@ -104,8 +105,8 @@ func TestReaderStartPositionsAndHasNext(t *testing.T) {
 
 func TestDelayedDeliveryWithManualClock(t *testing.T) {
 	t.Parallel()
-	clock := pulsarfake.NewManualClock(time.Now())
-	srv := newServer(t, pulsarfake.WithClock(clock))
+	clk := clock.NewManual(time.Now())
+	srv := newServer(t, pulsarfake.WithClock(clk))
 	cl := newClient(t, srv)
 	topic := uniqueTopic(t)
 	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", Type: pulsar.Shared})
@@ -118,9 +119,9 @@ func TestDelayedDeliveryWithManualClock(t *testing.T) {
 		&pulsar.ProducerMessage{Payload: []byte("later"), DeliverAfter: time.Hour},
 		&pulsar.ProducerMessage{Payload: []byte("now")})
 	require.Equal(t, []string{"now"}, strs(receive(t, cons, 1, true)))
-	clock.Advance(59 * time.Minute)
+	clk.Advance(59 * time.Minute)
 	expectNothing(t, cons, 200*time.Millisecond)
-	clock.Advance(2 * time.Minute)
+	clk.Advance(2 * time.Minute)
 	require.Equal(t, []string{"later"}, strs(receive(t, cons, 1, true)))
 }
 

@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/brokerkit/brokerkit/fault"
+	"github.com/brokerkit/brokerkit/internal/conntrack"
+	"github.com/brokerkit/brokerkit/internal/datadir"
 )
 
 // Server is a fake Pulsar broker. Create it with New; it is safe for
@@ -45,7 +47,9 @@ type Server struct {
 	adminSrv *http.Server
 	adminURL string
 
-	faults fault.Injector[ServerError]
+	dir     *datadir.Dir // with WithDataDir
+	faults  fault.Injector[ServerError]
+	tracker conntrack.Tracker
 
 	mu          sync.Mutex
 	closed      bool
@@ -93,21 +97,27 @@ func New(opts ...Option) (*Server, error) {
 		stop:        make(chan struct{}),
 	}
 	s.dedupAny.Store(o.dedup)
+	s.initFaults()
 	if err := s.setupOAuth2(); err != nil {
 		return nil, err
 	}
 	s.txns = newTxnCoordinator(s)
 	s.addDefaultNamespaces()
 	if o.dataDir != "" {
+		if err := s.openDataDir(); err != nil {
+			return nil, err
+		}
 		if err := s.load(); err != nil {
+			s.dir.Close()
 			return nil, err
 		}
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
+		s.dir.Close()
 		return nil, fmt.Errorf("pulsarfake: listen %s: %w", o.addr, err)
 	}
-	s.ln = ln
+	s.ln = s.tracker.Listener(ln)
 	s.advertised = o.advertisedAddress
 	if s.advertised == "" {
 		s.advertised = advertise(ln.Addr())
@@ -116,11 +126,12 @@ func New(opts ...Option) (*Server, error) {
 	if !o.noAdmin {
 		if err := s.startAdmin(); err != nil {
 			ln.Close()
+			s.dir.Close()
 			return nil, err
 		}
 	}
 	s.wg.Add(2)
-	go s.acceptLoop(ln)
+	go s.acceptLoop(s.ln)
 	go s.keepAliveLoop()
 	return s, nil
 }
@@ -165,6 +176,7 @@ func (s *Server) Close() error {
 	conns := s.connList()
 	s.mu.Unlock()
 	close(s.stop)
+	s.faults.Close()
 	err := s.ln.Close()
 	if s.adminSrv != nil {
 		s.adminSrv.Close()
@@ -175,10 +187,11 @@ func (s *Server) Close() error {
 	s.wg.Wait()
 	s.stopTimers()
 	s.txns.stopTimers()
-	if s.opts.dataDir != "" {
+	if s.dir != nil {
 		if serr := s.save(); serr != nil {
 			err = errors.Join(err, serr)
 		}
+		err = errors.Join(err, s.dir.Close())
 	}
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
@@ -209,9 +222,6 @@ func (s *Server) acceptLoop(ln net.Listener) {
 			}
 			time.Sleep(5 * time.Millisecond)
 			continue
-		}
-		if tc, ok := nc.(*net.TCPConn); ok {
-			tc.SetNoDelay(true)
 		}
 		c := newConn(s, nc)
 		s.mu.Lock()

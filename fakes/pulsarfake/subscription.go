@@ -85,52 +85,70 @@ func (s *subscription) dispatch() {
 	if len(s.consumers) == 0 {
 		return
 	}
-	t := s.t
-	limit := t.readLimit()
 	if s.singleActive() {
-		c := s.active
-		if c == nil {
-			return
-		}
-		for c.permits > 0 && s.readPos < limit {
-			id := s.readPos
-			s.readPos++
-			e := t.entryAt(id)
-			if e == nil || s.isAcked(id) || e.txnState == txnAborted {
-				continue
-			}
-			s.deliver(c, e)
-		}
+		s.dispatchActive()
 		return
 	}
-
 	if !s.anyPermits() {
 		return
 	}
-	// Replayed entries go first, oldest first.
-	if len(s.replay) > 0 {
-		kept := s.replay[:0]
-		blocked := false
-		for _, id := range s.replay {
-			e := t.entryAt(id)
-			if e == nil || s.isAcked(id) || s.pending[id] != nil || e.txnState == txnAborted {
-				continue
-			}
-			if blocked {
-				kept = append(kept, id)
-				continue
-			}
-			c := s.pick(e)
-			if c == nil {
-				kept = append(kept, id)
-				blocked = !s.anyPermits() || s.typ != KeyShared
-				continue
-			}
-			s.deliver(c, e)
-		}
-		clear(s.replay[len(kept):])
-		s.replay = kept
+	s.dispatchReplay()
+	s.dispatchNew()
+}
+
+// dispatchActive feeds the one active consumer of an Exclusive or Failover
+// subscription in order.
+func (s *subscription) dispatchActive() {
+	c := s.active
+	if c == nil {
+		return
 	}
+	t := s.t
+	limit := t.readLimit()
+	for c.permits > 0 && s.readPos < limit {
+		id := s.readPos
+		s.readPos++
+		e := t.entryAt(id)
+		if e == nil || s.isAcked(id) || e.txnState == txnAborted {
+			continue
+		}
+		s.deliver(c, e)
+	}
+}
+
+// dispatchReplay sends replayed entries first, oldest first.
+func (s *subscription) dispatchReplay() {
+	if len(s.replay) == 0 {
+		return
+	}
+	kept := s.replay[:0]
+	blocked := false
+	for _, id := range s.replay {
+		e := s.t.entryAt(id)
+		if e == nil || s.isAcked(id) || s.pending[id] != nil || e.txnState == txnAborted {
+			continue
+		}
+		if blocked {
+			kept = append(kept, id)
+			continue
+		}
+		c := s.pick(e)
+		if c == nil {
+			kept = append(kept, id)
+			blocked = !s.anyPermits() || s.typ != KeyShared
+			continue
+		}
+		s.deliver(c, e)
+	}
+	clear(s.replay[len(kept):])
+	s.replay = kept
+}
+
+// dispatchNew reads on from the read position for Shared and Key_Shared
+// consumers; entries not yet due for delayed delivery are parked.
+func (s *subscription) dispatchNew() {
+	t := s.t
+	limit := t.readLimit()
 	var now int64
 	for s.readPos < limit && s.anyPermits() {
 		id := s.readPos

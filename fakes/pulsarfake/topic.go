@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/brokerkit/brokerkit/clock"
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake/internal/wire"
 	"google.golang.org/protobuf/proto"
 )
@@ -47,7 +48,7 @@ type topic struct {
 	producers map[*producer]struct{}
 	deleted   bool
 
-	timer   Timer
+	timer   clock.Timer
 	timerAt int64 // ms of the scheduled delayed-delivery wake-up, 0 = none
 
 	msgsIn, bytesIn, msgsOut int64

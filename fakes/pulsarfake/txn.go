@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/brokerkit/brokerkit/clock"
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake/internal/wire"
 	"google.golang.org/protobuf/proto"
 )
@@ -40,7 +41,7 @@ type txn struct {
 	status  txnStatus
 	entries []txnEntry
 	acks    []txnAck
-	timer   Timer
+	timer   clock.Timer
 }
 
 // txnCoordinator is the fake's transaction coordinator: transactional

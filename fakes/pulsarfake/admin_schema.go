@@ -1,0 +1,101 @@
+package pulsarfake
+
+import (
+	"encoding/binary"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/brokerkit/brokerkit/fakes/pulsarfake/internal/wire"
+)
+
+var schemaTypeNames = map[wire.Schema_Type]string{
+	wire.Schema_None: "NONE", wire.Schema_String: "STRING", wire.Schema_Json: "JSON", wire.Schema_Protobuf: "PROTOBUF",
+	wire.Schema_Avro: "AVRO", wire.Schema_Bool: "BOOLEAN", wire.Schema_Int8: "INT8", wire.Schema_Int16: "INT16",
+	wire.Schema_Int32: "INT32", wire.Schema_Int64: "INT64", wire.Schema_Float: "FLOAT", wire.Schema_Double: "DOUBLE",
+	wire.Schema_Date: "DATE", wire.Schema_Time: "TIME", wire.Schema_Timestamp: "TIMESTAMP",
+	wire.Schema_KeyValue: "KEY_VALUE", wire.Schema_Instant: "INSTANT", wire.Schema_LocalDate: "LOCAL_DATE",
+	wire.Schema_LocalTime: "LOCAL_TIME", wire.Schema_LocalDateTime: "LOCAL_DATE_TIME",
+	wire.Schema_ProtobufNative: "PROTOBUF_NATIVE",
+}
+
+// schemaTopic is the topic of a /admin/v2/schemas route.
+func schemaTopic(r *http.Request) (topicName, error) {
+	name, err := parseTopic("persistent://" + namespaceParam(r) + "/" + param(r, "topic"))
+	if err != nil {
+		return name, herr(http.StatusPreconditionFailed, "%v", err)
+	}
+	return name, nil
+}
+
+// adminGetSchema answers the latest schema, or the version the path names.
+func (s *Server) adminGetSchema(r *http.Request) (any, error) {
+	name, err := schemaTopic(r)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	log := s.schemas[name.Base]
+	if log == nil || len(log.versions) == 0 {
+		return nil, herr(http.StatusNotFound, "Schema not found")
+	}
+	v := len(log.versions) - 1
+	if ver := param(r, "version"); ver != "" {
+		n, err := strconv.Atoi(ver)
+		if err != nil || n < 0 || n >= len(log.versions) {
+			return nil, herr(http.StatusNotFound, "Schema not found")
+		}
+		v = n
+	}
+	sc := log.versions[v]
+	return map[string]any{"version": v, "type": schemaTypeNames[sc.GetType()], "timestamp": 0,
+		"data": string(sc.GetSchemaData()), "properties": kvMap(sc.Properties)}, nil
+}
+
+func (s *Server) adminPostSchema(r *http.Request) (any, error) {
+	name, err := schemaTopic(r)
+	if err != nil {
+		return nil, err
+	}
+	var payload struct {
+		Type       string            `json:"type"`
+		Schema     string            `json:"schema"`
+		Properties map[string]string `json:"properties"`
+	}
+	if err := decodeBody(r, &payload); err != nil {
+		return nil, err
+	}
+	typ := wire.Schema_None
+	found := false
+	for k, v := range schemaTypeNames {
+		if v == strings.ToUpper(payload.Type) {
+			typ, found = k, true
+		}
+	}
+	if !found {
+		return nil, herr(http.StatusBadRequest, "unknown schema type %q", payload.Type)
+	}
+	sc := &wire.Schema{Name: &name.Local, Type: &typ, SchemaData: []byte(payload.Schema)}
+	for k, v := range payload.Properties {
+		sc.Properties = append(sc.Properties, &wire.KeyValue{Key: &k, Value: &v})
+	}
+	s.mu.Lock()
+	ver, err := s.addSchemaLocked(name.Base, sc)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, herr(http.StatusConflict, "%v", err)
+	}
+	return map[string]int64{"version": int64(binary.BigEndian.Uint64(ver))}, nil
+}
+
+func (s *Server) adminDeleteSchema(r *http.Request) (any, error) {
+	name, err := schemaTopic(r)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	delete(s.schemas, name.Base)
+	s.mu.Unlock()
+	return map[string]int64{"version": 0}, nil
+}
