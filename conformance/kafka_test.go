@@ -53,7 +53,7 @@ func (h *kafkaHarness) Capabilities() conformance.Capabilities {
 }
 
 func (h *kafkaHarness) Topic(_ context.Context, partitions int) (string, error) {
-	return h.env.Topic(h.t, kafkatest.Partitions(int32(partitions)), kafkatest.TopicConfig("max.message.bytes", maxMessageBytes)), nil
+	return h.env.Topic(h.t, kafkatest.Partitions(partitions), kafkatest.TopicConfig("max.message.bytes", maxMessageBytes)), nil
 }
 
 func (h *kafkaHarness) MissingTopic() string { return fixtures.Name(h.t, "missing") }
@@ -71,7 +71,7 @@ func (h *kafkaHarness) producer(ep kafkaclient.Endpoint) (conformance.Producer, 
 }
 
 func (h *kafkaHarness) BadCredentialsProducer(context.Context) (conformance.Producer, error) {
-	authed := kafkatest.New(h.t, kafkatest.WithSASL("SCRAM-SHA-256", "conformance", "the-right-password"))
+	authed := kafkatest.New(h.t, kafkatest.WithUser("conformance", "the-right-password"), kafkatest.WithSASLMechanism("SCRAM-SHA-256"))
 	ep := authed.Endpoint()
 	wrong := *ep.SASL
 	wrong.Password = "not-" + wrong.Password
@@ -153,7 +153,7 @@ func (p kafkaProducer) Send(ctx context.Context, topic string, m conformance.Mes
 	return err
 }
 
-func (p kafkaProducer) Close() error { p.cl.Close(); return nil }
+func (p kafkaProducer) Close() error { return p.cl.Close() }
 
 type kafkaConsumer struct {
 	cl  *kafkaclient.Client
@@ -188,4 +188,4 @@ func (c *kafkaConsumer) Ack(ctx context.Context, r *conformance.Received) error 
 	return c.cl.Commit(ctx, r.Handle.(kafkaclient.Message))
 }
 
-func (c *kafkaConsumer) Close() error { c.cl.Close(); return nil }
+func (c *kafkaConsumer) Close() error { return c.cl.Close() }

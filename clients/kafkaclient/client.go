@@ -118,8 +118,9 @@ func New(ep Endpoint, opts ...Option) (*Client, error) {
 // Raw returns the underlying franz-go client.
 func (c *Client) Raw() *kgo.Client { return c.cl }
 
-// Close leaves the group (without committing) and closes connections.
-func (c *Client) Close() { c.cl.Close() }
+// Close leaves the group (without committing) and closes connections. It
+// returns nil; the error is there so every brokerkit client closes alike.
+func (c *Client) Close() error { c.cl.Close(); return nil }
 
 // Ping checks that a broker answers (and that authentication succeeds).
 func (c *Client) Ping(ctx context.Context) error { return c.cl.Ping(ctx) }

@@ -25,7 +25,7 @@ func fake(t *testing.T, opts ...kafkafake.Option) *kafkafake.Server {
 func newClient(t *testing.T, ep kafkaclient.Endpoint, opts ...kafkaclient.Option) *kafkaclient.Client {
 	cl, err := kafkaclient.New(ep, opts...)
 	require.NoError(t, err)
-	t.Cleanup(cl.Close)
+	t.Cleanup(func() { _ = cl.Close() })
 	return cl
 }
 
@@ -135,7 +135,7 @@ func TestGroupCommitResumesAfterCommitted(t *testing.T) {
 
 func TestEndpointSASLOverTLS(t *testing.T) {
 	s := fake(t, kafkafake.WithTopic("t", 1), kafkafake.WithTLS(),
-		kafkafake.WithSASL(kafkafake.User{Mechanism: kafkafake.ScramSHA512, Name: "svc", Password: "pw"}))
+		kafkafake.WithUser("svc", "pw"))
 	ep := kafkaclient.Endpoint{Brokers: s.Brokers(), TLS: s.ClientTLSConfig(),
 		SASL: &kafkaclient.SASL{Mechanism: "SCRAM-SHA-512", User: "svc", Password: "pw"}}
 	p := newClient(t, ep)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 
 	"github.com/brokerkit/brokerkit/fakes/kafkafake"
@@ -28,7 +30,7 @@ func (k *kafkaBackend) flags(fs *flag.FlagSet) {
 }
 
 func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
-	opts := []kafkafake.Option{kafkafake.WithHost(c.host), kafkafake.WithPorts(k.port)}
+	opts := []kafkafake.Option{kafkafake.WithAddr(net.JoinHostPort(c.host, strconv.Itoa(k.port)))}
 	if k.advertised != "" {
 		opts = append(opts, kafkafake.WithAdvertisedHost(k.advertised))
 	}
@@ -45,9 +47,7 @@ func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
 	var notes []string
 	for _, u := range c.users {
 		// One name:password works with every mechanism a client may pick.
-		for _, m := range []kafkafake.Mechanism{kafkafake.Plain, kafkafake.ScramSHA256, kafkafake.ScramSHA512} {
-			opts = append(opts, kafkafake.WithSASL(kafkafake.User{Mechanism: m, Name: u.name, Password: u.password}))
-		}
+		opts = append(opts, kafkafake.WithUser(u.name, u.password))
 	}
 	if len(c.users) > 0 {
 		notes = append(notes, fmt.Sprintf("SASL required (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) for %s", userNames(c.users)))

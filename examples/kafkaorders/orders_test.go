@@ -93,13 +93,12 @@ func TestMalformedOrdersGoToDeadLetters(t *testing.T) {
 // retriable error, and the service still delivers exactly the receipts.
 func TestReceiptsSurviveBrokerHiccups(t *testing.T) {
 	env, svc, cl := setup(t)
-	if env.Fake() == nil {
-		t.Skip("fault injection needs the fake (BROKERKIT_KAFKA=fake)")
-	}
-	env.Fake().FailNext(kmsg.Produce, svc.Receipts, 3, kerr.NotLeaderForPartition)
+	h, err := env.RequireFake(t).FailNext(kmsg.Produce, svc.Receipts, 3, kerr.NotLeaderForPartition)
+	require.NoError(t, err)
 	publish(t, cl, svc.Orders, "o-3", kafkaorders.Order{ID: "o-3", Items: []kafkaorders.Item{{SKU: "tea", Quantity: 3, PriceCents: 100}}})
 	got := read(t, env, svc.Receipts, 1)
 	require.Contains(t, string(got[0].Value), `"total_cents":300`)
+	require.Equal(t, 3, h.Hits())
 }
 
 func TestPrice(t *testing.T) {

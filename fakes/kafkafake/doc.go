@@ -12,8 +12,13 @@
 // SASL PLAIN and SCRAM that also accepts the pre-KIP-152 handshake (v0 plus
 // raw tokens) that older librdkafka and kafka-python speak; TLS with a
 // generated CA; an advertised host for clients in containers; inspection of
-// records and committed offsets without a consumer; faults (fail next N
-// requests, latency, dropped connections, restart keeping data); and frame
+// records and committed offsets without a consumer; faults on the shared
+// brokerkit/fault model (FailNext and Delay by kmsg.Key returning a
+// *fault.Handle, DropConnections, ResetFaults, Faults, Restart keeping data,
+// users and faults); and frame
 // checks so an oversized or unknown request closes that one connection, as
 // Kafka does, instead of exhausting memory or crashing the process.
+//
+// There is no WithClock: kfake reads time.Now for session timeouts and
+// retention itself.
 package kafkafake

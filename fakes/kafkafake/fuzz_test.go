@@ -23,7 +23,7 @@ func FuzzShimRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		client, server := net.Pipe()
 		defer client.Close()
-		c := newConn(server, &shimConfig{maxFrame: 1 << 16, delays: &fault.Injector[int16]{}, logger: slog.New(slog.DiscardHandler)}, func(*conn) {})
+		c := newConn(server, &shimConfig{maxFrame: 1 << 16, delays: &fault.Injector[int16]{}, logger: slog.New(slog.DiscardHandler)})
 		defer c.Close()
 		go func() {
 			client.Write(in)

@@ -4,7 +4,8 @@ import (
 	"crypto/tls"
 	"net"
 	"strconv"
-	"sync"
+
+	"github.com/brokerkit/brokerkit/internal/conntrack"
 )
 
 // listener binds the real socket, terminates TLS itself (so the frame shim
@@ -15,12 +16,10 @@ type listener struct {
 	advertised net.Addr
 	tls        *tls.Config
 	shim       *shimConfig
-
-	mu    sync.Mutex
-	conns map[*conn]struct{}
+	conns      *conntrack.Tracker
 }
 
-func newListenFn(cfg *config, tlsCfg *tls.Config, shim *shimConfig, track func(*listener)) func(string, string) (net.Listener, error) {
+func newListenFn(cfg *config, tlsCfg *tls.Config, shim *shimConfig, conns *conntrack.Tracker, track func(*listener)) func(string, string) (net.Listener, error) {
 	return func(network, address string) (net.Listener, error) {
 		_, port, err := net.SplitHostPort(address)
 		if err != nil {
@@ -40,49 +39,28 @@ func newListenFn(cfg *config, tlsCfg *tls.Config, shim *shimConfig, track func(*
 			advertised: advertisedAddr(net.JoinHostPort(host, strconv.Itoa(realPort))),
 			tls:        tlsCfg,
 			shim:       shim,
-			conns:      map[*conn]struct{}{},
+			conns:      conns,
 		}
 		track(l)
 		return l, nil
 	}
 }
 
+// Accept tracks the raw socket, so DropConnections cuts it at the TCP
+// level without a word, as a network failure would.
 func (l *listener) Accept() (net.Conn, error) {
 	nc, err := l.Listener.Accept()
 	if err != nil {
 		return nil, err
 	}
+	nc = l.conns.Track(nc)
 	if l.tls != nil {
 		nc = tls.Server(nc, l.tls)
 	}
-	c := newConn(nc, l.shim, l.forget)
-	l.mu.Lock()
-	l.conns[c] = struct{}{}
-	l.mu.Unlock()
-	return c, nil
+	return newConn(nc, l.shim), nil
 }
 
 func (l *listener) Addr() net.Addr { return l.advertised }
-
-func (l *listener) forget(c *conn) {
-	l.mu.Lock()
-	delete(l.conns, c)
-	l.mu.Unlock()
-}
-
-// dropAll closes every client connection but keeps listening.
-func (l *listener) dropAll() int {
-	l.mu.Lock()
-	conns := make([]*conn, 0, len(l.conns))
-	for c := range l.conns {
-		conns = append(conns, c)
-	}
-	l.mu.Unlock()
-	for _, c := range conns {
-		c.drop()
-	}
-	return len(conns)
-}
 
 func (l *listener) port() int {
 	return l.Listener.Addr().(*net.TCPAddr).Port

@@ -2,7 +2,10 @@ package kafkafake
 
 import (
 	"crypto/tls"
+	"fmt"
 	"log/slog"
+	"net"
+	"strconv"
 )
 
 // Mechanism is a SASL mechanism the fake accepts.
@@ -15,11 +18,10 @@ const (
 	ScramSHA512 Mechanism = "SCRAM-SHA-512"
 )
 
-// User is a SASL identity the fake accepts.
+// User is a SASL identity the fake accepts, with every enabled mechanism.
 type User struct {
-	Mechanism Mechanism
-	Name      string
-	Password  string
+	Name     string
+	Password string
 }
 
 // Option configures a Server.
@@ -28,20 +30,22 @@ type Option func(*config)
 type config struct {
 	host           string // bind host
 	advertisedHost string // host written into Metadata; "" means host
-	ports          []int  // fixed ports, one per broker; nil means :0
+	port           int    // first broker's port; 0 means a free one
 	brokers        int
 	seeds          []seedTopic
 	autoCreate     bool
 	autoPartitions int32
 	users          []User
+	mechanisms     []Mechanism
 	tls            bool
 	tlsConfig      *tls.Config
 	dataDir        string
-	restartable    bool
+	syncWrites     bool
 	maxFrame       int32
 	logger         *slog.Logger
 	brokerConfigs  map[string]string
 	clusterID      string
+	err            error // from an option, reported by New
 }
 
 type seedTopic struct {
@@ -59,23 +63,37 @@ func defaults() config {
 	}
 }
 
-// WithHost binds the listeners to host (default 127.0.0.1). Use 0.0.0.0
-// together with WithAdvertisedHost to serve clients in containers.
-func WithHost(host string) Option { return func(c *config) { c.host = host } }
+// WithAddr binds the first broker to hostport (default "127.0.0.1:0", a
+// free port); further brokers (WithBrokers) bind the same host on free ports.
+// Use "0.0.0.0:9092" together with WithAdvertisedHost to serve clients in
+// containers.
+func WithAddr(hostport string) Option {
+	return func(c *config) {
+		host, port, err := net.SplitHostPort(hostport)
+		if err != nil {
+			c.err = fmt.Errorf("kafkafake: WithAddr(%q): %w", hostport, err)
+			return
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil || p < 0 || p > 65535 {
+			c.err = fmt.Errorf("kafkafake: WithAddr(%q): bad port", hostport)
+			return
+		}
+		if host == "" {
+			host = "127.0.0.1"
+		}
+		c.host, c.port = host, p
+	}
+}
 
 // WithAdvertisedHost sets the host the fake tells clients to dial in Metadata
 // and FindCoordinator answers, e.g. "host.docker.internal" or the Docker
 // bridge gateway, so a client in a container can reach an in-process fake.
 func WithAdvertisedHost(host string) Option { return func(c *config) { c.advertisedHost = host } }
 
-// WithPorts fixes the broker ports; it also sets the broker count to
-// len(ports). The default is one broker on a free port.
-func WithPorts(ports ...int) Option {
-	return func(c *config) { c.ports = append([]int(nil), ports...); c.brokers = len(ports) }
-}
-
-// WithBrokers runs n brokers (default 1) on free ports.
-func WithBrokers(n int) Option { return func(c *config) { c.brokers = n; c.ports = nil } }
+// WithBrokers runs n brokers (default 1); the first listens on WithAddr's
+// address, the others on free ports of the same host.
+func WithBrokers(n int) Option { return func(c *config) { c.brokers = n } }
 
 // WithTopic creates topic with the given number of partitions at start.
 // Topics kept in a data dir are not re-created.
@@ -97,11 +115,19 @@ func WithAutoCreateTopics(partitions int32) Option {
 	}
 }
 
-// WithSASL requires SASL authentication and accepts these users. Clients may
-// use SaslHandshake v1 + SaslAuthenticate, or the pre-KIP-152 v0 handshake
-// followed by raw tokens, as a Kafka 3.x broker allows.
-func WithSASL(users ...User) Option {
-	return func(c *config) { c.users = append(c.users, users...) }
+// WithUser requires SASL authentication and accepts name/password with every
+// enabled mechanism (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 unless
+// WithSASLMechanisms narrows them). It may be given several times. Clients
+// may use SaslHandshake v1 + SaslAuthenticate, or the pre-KIP-152 v0
+// handshake followed by raw tokens, as a Kafka 3.x broker allows.
+func WithUser(name, password string) Option {
+	return func(c *config) { c.users = append(c.users, User{Name: name, Password: password}) }
+}
+
+// WithSASLMechanisms limits the SASL mechanisms the fake offers and accepts
+// (default: all three). It matters only together with WithUser.
+func WithSASLMechanisms(ms ...Mechanism) Option {
+	return func(c *config) { c.mechanisms = append([]Mechanism(nil), ms...) }
 }
 
 // WithTLS serves TLS with a certificate from a throw-away CA generated at
@@ -114,16 +140,17 @@ func WithTLSConfig(cfg *tls.Config) Option {
 }
 
 // WithDataDir keeps topics, records and committed offsets in dir, so a new
-// Server on the same dir starts where the last one stopped, and Restart
-// keeps them. Without it (and without WithRestartable) data lives only in
-// memory.
+// Server on the same dir starts where the last one stopped. kfake writes
+// every acknowledged produce, commit and topic change to its segment files
+// in dir before answering (fsynced with WithSyncWrites); the dir is locked
+// against a second process. Without it the data lives in a private
+// temporary directory (tmpfs where there is one) that Close removes; Restart
+// keeps the data either way.
 func WithDataDir(dir string) Option { return func(c *config) { c.dataDir = dir } }
 
-// WithRestartable lets Restart keep the data without a data dir of yours:
-// the fake writes it to a private temporary directory (on tmpfs where there
-// is one) that Close removes. It costs a few milliseconds at start and stop,
-// which is why it is not the default.
-func WithRestartable() Option { return func(c *config) { c.restartable = true } }
+// WithSyncWrites fsyncs every write to the data dir before the client is
+// answered (default: the page cache, as Kafka's log.flush defaults do).
+func WithSyncWrites() Option { return func(c *config) { c.syncWrites = true } }
 
 // WithMaxFrameSize sets the largest request frame accepted, like Kafka's
 // socket.request.max.bytes (default 100 MiB). Larger frames close the

@@ -13,6 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/brokerkit/brokerkit/fault"
+	"github.com/brokerkit/brokerkit/internal/conntrack"
+	"github.com/brokerkit/brokerkit/internal/datadir"
 	"github.com/brokerkit/brokerkit/internal/tlsca"
 )
 
@@ -23,8 +25,10 @@ type Server struct {
 	ca      *tlsca.CA
 	tlsCfg  *tls.Config
 	shim    *shimConfig
+	conns   conntrack.Tracker
 	dataDir string
-	tempDir bool // dataDir was made by us and is removed by Close
+	lock    *datadir.Dir // WithDataDir's lock; nil for the private dir
+	ops     []kmsg.Key   // the API keys kfake serves, for FailNext and Delay
 
 	mu        sync.Mutex
 	cluster   *kfake.Cluster
@@ -32,42 +36,59 @@ type Server struct {
 	ports     []int
 	closed    bool
 	inspector *inspector
+	faults    []*kfault
 }
 
 // New starts a cluster. By default it is one broker on 127.0.0.1 on a free
 // port, with no auth, no TLS and auto-create off.
-func New(opts ...Option) (*Server, error) {
+func New(opts ...Option) (s *Server, err error) {
 	cfg := defaults()
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.err != nil {
+		return nil, cfg.err
+	}
 	if cfg.brokers < 1 {
 		return nil, errors.New("kafkafake: need at least one broker")
 	}
-	s := &Server{
+	s = &Server{
 		cfg:  cfg,
 		shim: &shimConfig{maxFrame: cfg.maxFrame, delays: &fault.Injector[int16]{}, logger: cfg.logger},
+		ops:  servedKeys(),
 	}
+	names := make([]string, len(s.ops))
+	for i, k := range s.ops {
+		names[i] = k.Name()
+	}
+	s.shim.delays.SetOps(names...)
 	if len(cfg.users) > 0 {
-		s.shim.mechanisms = []string{string(Plain), string(ScramSHA256), string(ScramSHA512)}
+		ms := cfg.mechanisms
+		if len(ms) == 0 {
+			ms = []Mechanism{Plain, ScramSHA256, ScramSHA512}
+		}
+		for _, m := range ms {
+			s.shim.mechanisms = append(s.shim.mechanisms, string(m))
+		}
 	}
 	if cfg.tls {
 		if err := s.setupTLS(); err != nil {
 			return nil, err
 		}
 	}
-	s.dataDir = cfg.dataDir
-	if s.dataDir == "" && cfg.restartable {
+	if cfg.dataDir != "" {
+		if s.lock, err = datadir.Open(cfg.dataDir); err != nil {
+			return nil, fmt.Errorf("kafkafake: %w", err)
+		}
+		s.dataDir = cfg.dataDir
+	} else {
 		// kfake keeps data across a restart only through a directory.
-		dir, err := os.MkdirTemp(tempRoot(), "kafkafake-*")
-		if err != nil {
+		if s.dataDir, err = os.MkdirTemp(tempRoot(), "kafkafake-*"); err != nil {
 			return nil, err
 		}
-		s.dataDir, s.tempDir = dir, true
 	}
-	s.ports = cfg.ports
 	if err := s.start(); err != nil {
-		s.removeTemp()
+		s.releaseDir()
 		return nil, err
 	}
 	return s, nil
@@ -99,15 +120,21 @@ func (s *Server) start() error {
 	var lns []*listener
 	opts := []kfake.Opt{
 		kfake.NumBrokers(s.cfg.brokers),
-		kfake.ListenFn(newListenFn(&s.cfg, s.tlsCfg, s.shim, func(l *listener) { lns = append(lns, l) })),
+		kfake.ListenFn(newListenFn(&s.cfg, s.tlsCfg, s.shim, &s.conns, func(l *listener) { lns = append(lns, l) })),
 		kfake.DefaultNumPartitions(int(s.cfg.autoPartitions)),
 		kfake.WithLogger(slogAdapter{s.cfg.logger}),
 	}
-	if len(s.ports) > 0 {
-		opts = append(opts, kfake.Ports(s.ports...))
+	ports := s.ports
+	if len(ports) == 0 && s.cfg.port != 0 {
+		ports = make([]int, s.cfg.brokers)
+		ports[0] = s.cfg.port
 	}
-	if s.dataDir != "" {
-		opts = append(opts, kfake.DataDir(s.dataDir))
+	if len(ports) > 0 {
+		opts = append(opts, kfake.Ports(ports...))
+	}
+	opts = append(opts, kfake.DataDir(s.dataDir))
+	if s.cfg.syncWrites {
+		opts = append(opts, kfake.SyncWrites())
 	}
 	if s.cfg.clusterID != "" {
 		opts = append(opts, kfake.ClusterID(s.cfg.clusterID))
@@ -118,7 +145,9 @@ func (s *Server) start() error {
 	if len(s.cfg.users) > 0 {
 		opts = append(opts, kfake.EnableSASL())
 		for _, u := range s.cfg.users {
-			opts = append(opts, kfake.User(string(u.Mechanism), u.Name, u.Password))
+			for _, m := range s.shim.mechanisms {
+				opts = append(opts, kfake.User(m, u.Name, u.Password))
+			}
 		}
 		opts = append(opts, kfake.User(string(ScramSHA512), inspectorUser, inspectorPassword))
 	}
@@ -143,6 +172,9 @@ func (s *Server) start() error {
 	if s.cfg.autoCreate {
 		installMetadataAutoCreate(c)
 	}
+	for _, f := range s.faults {
+		f.install(c)
+	}
 	s.cluster, s.listeners = c, lns
 	s.ports = s.ports[:0:0]
 	for _, l := range lns {
@@ -164,8 +196,9 @@ func installMetadataAutoCreate(c *kfake.Cluster) {
 	})
 }
 
-// Close stops the cluster and closes every client connection. Data is kept
-// only when WithDataDir was given. Close is idempotent.
+// Close stops the cluster, ends injected delays and closes every client
+// connection. Data is kept only when WithDataDir was given. Close is
+// idempotent.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -173,9 +206,12 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.shim.delays.Close()
 	s.stopLocked()
-	s.removeTemp()
-	return nil
+	for _, f := range s.faults {
+		f.closed()
+	}
+	return s.releaseDir()
 }
 
 func (s *Server) stopLocked() {
@@ -184,7 +220,11 @@ func (s *Server) stopLocked() {
 		s.inspector = nil
 	}
 	for _, l := range s.listeners {
-		l.dropAll()
+		l.Close()
+	}
+	s.conns.CloseAll()
+	for _, f := range s.faults {
+		f.uninstall()
 	}
 	s.cluster.Close()
 }
@@ -197,24 +237,24 @@ func tempRoot() string {
 	return os.TempDir()
 }
 
-func (s *Server) removeTemp() {
-	if s.tempDir {
-		os.RemoveAll(s.dataDir)
+// releaseDir unlocks WithDataDir's dir or removes the private one.
+func (s *Server) releaseDir() error {
+	if s.lock != nil {
+		return s.lock.Close()
 	}
+	return os.RemoveAll(s.dataDir)
 }
 
 // Restart stops the cluster, dropping every connection, and starts it again
-// on the same ports with the same topics, records and committed offsets.
-// Clients reconnect on their own, as after a broker restart. It needs
-// WithDataDir or WithRestartable.
+// on the same addresses with the same topics, records, committed offsets and
+// users. Installed faults stay installed and their handles stay valid (use
+// ResetFaults to clear them). Clients reconnect on their own, as after a
+// broker restart.
 func (s *Server) Restart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errors.New("kafkafake: restart of a closed server")
-	}
-	if s.dataDir == "" {
-		return errors.New("kafkafake: Restart keeps data only with WithRestartable or WithDataDir")
+		return errClosed
 	}
 	s.stopLocked()
 	return s.start()
@@ -231,7 +271,7 @@ func (s *Server) Brokers() []string {
 	return out
 }
 
-// Addr returns the first broker's address, for single-broker setups.
+// Addr returns the first broker's advertised address, host:port.
 func (s *Server) Addr() string { return s.Brokers()[0] }
 
 // Users returns the SASL users the fake accepts.

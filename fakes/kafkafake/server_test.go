@@ -16,6 +16,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kversion"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/brokerkit/brokerkit/fault"
+	"github.com/brokerkit/brokerkit/internal/datadir"
 )
 
 func start(t *testing.T, opts ...Option) *Server {
@@ -110,11 +113,7 @@ func TestAutoCreateRespectsV4ClientFlag(t *testing.T) {
 }
 
 func TestSASLMechanisms(t *testing.T) {
-	s := start(t, WithTopic("t", 1), WithSASL(
-		User{Plain, "alice", "alice-secret"},
-		User{ScramSHA256, "bob", "bob-secret"},
-		User{ScramSHA512, "carol", "carol-secret"},
-	))
+	s := start(t, WithTopic("t", 1), WithUser("alice", "alice-secret"), WithUser("bob", "bob-secret"), WithUser("carol", "carol-secret"))
 	t.Run("plain", func(t *testing.T) {
 		require.NoError(t, s.CreateTopic("plain", 1))
 		roundTrip(t, s, "plain", kgo.SASL(plain.Auth{User: "alice", Pass: "alice-secret"}.AsMechanism()))
@@ -135,6 +134,10 @@ func TestSASLMechanisms(t *testing.T) {
 		require.Error(t, err)
 		require.ErrorIs(t, err, kerr.SaslAuthenticationFailed)
 	})
+	t.Run("every mechanism for every user", func(t *testing.T) {
+		require.NoError(t, s.CreateTopic("any", 1))
+		roundTrip(t, s, "any", kgo.SASL(scram.Auth{User: "alice", Pass: "alice-secret"}.AsSha512Mechanism()))
+	})
 	t.Run("no credentials", func(t *testing.T) {
 		cl := client(t, s, kgo.RequestRetries(0))
 		c, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -144,7 +147,7 @@ func TestSASLMechanisms(t *testing.T) {
 }
 
 func TestTLSAndSASLOverTLS(t *testing.T) {
-	s := start(t, WithTopic("t", 1), WithTLS(), WithSASL(User{ScramSHA256, "u", "p"}))
+	s := start(t, WithTopic("t", 1), WithTLS(), WithUser("u", "p"))
 	require.True(t, s.TLS())
 	require.Contains(t, string(s.CACertPEM()), "BEGIN CERTIFICATE")
 	path := filepath.Join(t.TempDir(), "ca.pem")
@@ -164,33 +167,123 @@ func TestAdvertisedHost(t *testing.T) {
 	roundTrip(t, s, "t")
 }
 
+func TestSASLMechanismsCanBeNarrowed(t *testing.T) {
+	s := start(t, WithTopic("t", 1), WithUser("u", "p"), WithSASLMechanisms(ScramSHA256))
+	roundTrip(t, s, "t", kgo.SASL(scram.Auth{User: "u", Pass: "p"}.AsSha256Mechanism()))
+	cl := client(t, s, kgo.SASL(plain.Auth{User: "u", Pass: "p"}.AsMechanism()), kgo.RequestRetries(0))
+	c, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	require.Error(t, cl.Ping(c), "PLAIN is not enabled")
+}
+
 func TestFailNextRetriableIsRetriedThenSucceeds(t *testing.T) {
 	s := start(t, WithTopic("t", 1))
-	h := s.FailNext(kmsg.Produce, "t", 2, kerr.NotLeaderForPartition)
+	h, err := s.FailNext(kmsg.Produce, "t", 2, kerr.NotLeaderForPartition)
+	require.NoError(t, err)
 	cl := client(t, s, kgo.MetadataMinAge(50*time.Millisecond)) // kgo waits for metadata before a retry
 	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("x")}).FirstErr())
+	require.NoError(t, h.Wait(ctx(t), 2))
 	require.Equal(t, 2, h.Hits())
+	require.Empty(t, s.Faults(), "used-up rule is not listed")
 }
 
 func TestFailNextNonRetriableReachesCaller(t *testing.T) {
 	s := start(t, WithTopic("t", 1), WithTopic("other", 1))
-	s.FailNext(kmsg.Produce, "t", 1, kerr.TopicAuthorizationFailed)
+	_, err := s.FailNext(kmsg.Produce, "t", 1, kerr.TopicAuthorizationFailed)
+	require.NoError(t, err)
 	cl := client(t, s)
 	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "other", Value: []byte("x")}).FirstErr(), "other topic unaffected")
-	err := cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("x")}).FirstErr()
+	err = cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("x")}).FirstErr()
 	require.ErrorIs(t, err, kerr.TopicAuthorizationFailed)
 	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("y")}).FirstErr(), "fault used up")
 }
 
-func TestLatency(t *testing.T) {
+func TestFailNextUnknownOperationIsAnError(t *testing.T) {
+	s := start(t)
+	_, err := s.FailNext(kmsg.Key(4), fault.Any, 1, kerr.UnknownServerError) // LeaderAndISR: broker-internal
+	require.ErrorContains(t, err, "unknown operation")
+	_, err = s.FailNext(kmsg.Key(999), fault.Any, 1, nil)
+	require.Error(t, err)
+	_, err = s.Delay(kmsg.Key(40), time.Second) // RenewDelegationToken: not served
+	require.Error(t, err)
+	require.Empty(t, s.Faults())
+}
+
+func TestServedKeysMatchApiVersions(t *testing.T) {
+	s := start(t)
+	resp, err := kmsg.NewPtrApiVersionsRequest().RequestWith(ctx(t), client(t, s))
+	require.NoError(t, err)
+	var got []kmsg.Key
+	for _, k := range resp.ApiKeys {
+		got = append(got, kmsg.Key(k.ApiKey))
+	}
+	require.ElementsMatch(t, got, s.Ops())
+}
+
+func TestFaultHandleHitsWaitRemoveAndList(t *testing.T) {
+	s := start(t, WithTopic("t", 1))
+	h, err := s.FailNext(kmsg.Produce, "t", -1, kerr.TopicAuthorizationFailed)
+	require.NoError(t, err)
+	d, err := s.Delay(kmsg.Metadata, time.Millisecond)
+	require.NoError(t, err)
+	rules := s.Faults()
+	require.Len(t, rules, 2)
+	require.Equal(t, fault.Rule{Kind: "fail", Op: "Produce", Target: "t", Left: -1, Code: kerr.TopicAuthorizationFailed.Error()}, rules[0])
+	require.Equal(t, "delay", rules[1].Kind)
+	require.Equal(t, "Metadata", rules[1].Op)
+
+	cl := client(t, s, kgo.RecordRetries(0))
+	done := make(chan error, 1)
+	go func() { done <- h.Wait(ctx(t), 2) }()
+	for i := 0; i < 2; i++ {
+		err := cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("x")}).FirstErr()
+		require.ErrorIs(t, err, kerr.TopicAuthorizationFailed)
+	}
+	require.NoError(t, <-done)
+	require.Equal(t, 2, h.Hits())
+	require.Positive(t, d.Hits())
+
+	h.Remove()
+	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("ok")}).FirstErr())
+	require.Equal(t, 2, h.Hits())
+	s.ResetFaults()
+	require.Empty(t, s.Faults())
+
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, h.Wait(short, 3), context.DeadlineExceeded)
+}
+
+func TestDelay(t *testing.T) {
 	s := start(t, WithTopic("t", 1))
 	cl := client(t, s)
 	require.NoError(t, cl.Ping(ctx(t)))
-	s.SetLatency(kmsg.Produce, 300*time.Millisecond)
+	h, err := s.Delay(kmsg.Produce, 300*time.Millisecond)
+	require.NoError(t, err)
 	begin := time.Now()
 	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("x")}).FirstErr())
 	require.GreaterOrEqual(t, time.Since(begin), 300*time.Millisecond, "a delayed request cannot finish early")
-	s.SetLatency(kmsg.Produce, 0)
+	require.Equal(t, 1, h.Hits())
+	h.Remove()
+	require.Empty(t, s.Faults())
+}
+
+func TestDelayEndsOnClose(t *testing.T) {
+	s, err := New(WithTopic("t", 1))
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = s.Delay(kmsg.Produce, time.Hour)
+	require.NoError(t, err)
+	cl := client(t, s)
+	pctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	go func() { _ = cl.ProduceSync(pctx, &kgo.Record{Topic: "t", Value: []byte("x")}) }()
+	require.Eventually(t, func() bool { return s.Faults()[0].Hits == 1 }, 10*time.Second, 5*time.Millisecond)
+	begin := time.Now()
+	require.NoError(t, s.Close())
+	require.Less(t, time.Since(begin), time.Second, "Close waited for the delay")
+	// The shim goroutine that slept is gone too: goleak in TestMain checks.
+	// kgo keeps the record until the client closes (Cleanup).
 }
 
 func TestDropConnectionsClientsReconnect(t *testing.T) {
@@ -204,13 +297,46 @@ func TestDropConnectionsClientsReconnect(t *testing.T) {
 	require.Len(t, recs, 2)
 }
 
-func TestRestartNeedsPersistence(t *testing.T) {
-	s := start(t)
-	require.ErrorContains(t, s.Restart(), "WithRestartable")
+func TestRestartKeepsFaultsAndDropsConnections(t *testing.T) {
+	s := start(t, WithTopic("t", 1), WithUser("u", "p"))
+	auth := kgo.SASL(scram.Auth{User: "u", Pass: "p"}.AsSha256Mechanism())
+	h, err := s.FailNext(kmsg.Produce, "t", 3, kerr.TopicAuthorizationFailed)
+	require.NoError(t, err)
+	cl := client(t, s, auth, kgo.RecordRetries(0))
+	require.ErrorIs(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("x")}).FirstErr(), kerr.TopicAuthorizationFailed)
+	require.Equal(t, 1, h.Hits())
+
+	other := client(t, s, auth)
+	require.NoError(t, other.Ping(ctx(t)))
+	require.NoError(t, s.Restart())
+	require.Len(t, s.Faults(), 1)
+	require.Equal(t, 2, s.Faults()[0].Left)
+	for i := 0; i < 2; i++ {
+		require.ErrorIs(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("x")}).FirstErr(), kerr.TopicAuthorizationFailed)
+	}
+	require.NoError(t, h.Wait(ctx(t), 3))
+	require.Equal(t, 3, h.Hits())
+	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("ok")}).FirstErr(), "users kept, fault used up")
+	require.Empty(t, s.Faults())
+}
+
+func TestFaultWaitSpansRestart(t *testing.T) {
+	s := start(t, WithTopic("t", 1))
+	h, err := s.FailNext(kmsg.Produce, "t", 2, kerr.TopicAuthorizationFailed)
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- h.Wait(ctx(t), 2) }()
+	cl := client(t, s, kgo.RecordRetries(0))
+	require.Error(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("x")}).FirstErr())
+	require.NoError(t, s.Restart())
+	require.Error(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("x")}).FirstErr())
+	require.NoError(t, <-done)
+	require.NoError(t, s.Close())
+	require.ErrorIs(t, h.Wait(ctx(t), 3), errClosed)
 }
 
 func TestRestartKeepsRecordsAndOffsets(t *testing.T) {
-	s := start(t, WithTopic("t", 2), WithRestartable())
+	s := start(t, WithTopic("t", 2))
 	cl := client(t, s, kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"), kgo.DisableAutoCommit(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	for i := 0; i < 10; i++ {
@@ -268,14 +394,32 @@ func TestRecordsOfEmptyAndMissingPartition(t *testing.T) {
 
 func TestFixedPorts(t *testing.T) {
 	probe := start(t)
-	_, port, _ := splitPort(probe.Addr())
 	require.NoError(t, probe.Close())
-	s := start(t, WithPorts(port))
+	s := start(t, WithAddr(probe.Addr()))
 	require.Equal(t, probe.Addr(), s.Addr())
 }
 
+func TestWithAddrFirstBrokerOthersFree(t *testing.T) {
+	probe := start(t)
+	addr := probe.Addr()
+	require.NoError(t, probe.Close())
+	s := start(t, WithAddr(addr), WithBrokers(3), WithTopic("t", 3))
+	require.Len(t, s.Brokers(), 3)
+	require.Equal(t, addr, s.Addr())
+	roundTrip(t, s, "t")
+	_, err := New(WithAddr("no-port"))
+	require.Error(t, err)
+}
+
+func TestDataDirIsLocked(t *testing.T) {
+	dir := t.TempDir()
+	start(t, WithDataDir(dir))
+	_, err := New(WithDataDir(dir))
+	require.ErrorIs(t, err, datadir.ErrLocked)
+}
+
 func TestRestartAfterCloseFails(t *testing.T) {
-	s, err := New(WithRestartable())
+	s, err := New()
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 	require.Error(t, s.Restart())

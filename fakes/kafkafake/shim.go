@@ -33,9 +33,8 @@ type shimConfig struct {
 // SaslHandshake v0 in ApiVersions, which librdkafka < 2.11 requires.
 type conn struct {
 	net.Conn
-	shim   *shimConfig
-	r      *bufio.Reader
-	forget func(*conn)
+	shim *shimConfig
+	r    *bufio.Reader
 
 	rbuf []byte // a validated frame kfake has not read yet
 	roff int
@@ -65,8 +64,8 @@ type pendingResp struct {
 	mech    string
 }
 
-func newConn(nc net.Conn, shim *shimConfig, forget func(*conn)) *conn {
-	return &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), forget: forget, rawCorr: 1 << 30}
+func newConn(nc net.Conn, shim *shimConfig) *conn {
+	return &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), rawCorr: 1 << 30}
 }
 
 var errClosedByShim = errors.New("kafkafake: connection closed: invalid request")
@@ -146,7 +145,10 @@ func (c *conn) nextFrame() error {
 		c.expect(corr, pendingResp{kind: respAuthenticate, version: version})
 	}
 	if _, _, d := c.shim.delays.Check(kmsg.Key(key).Name()); d > 0 {
-		time.Sleep(d)
+		if !c.shim.delays.Sleep(d) { // cut short: the server is closing
+			c.drop()
+			return net.ErrClosed
+		}
 	}
 	return nil
 }
@@ -348,7 +350,6 @@ func (c *conn) drop() error {
 	var err error
 	c.closeOnce.Do(func() {
 		err = c.Conn.Close()
-		c.forget(c)
 	})
 	return err
 }

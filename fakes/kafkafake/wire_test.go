@@ -138,11 +138,7 @@ func TestApiVersionsAdvertisesSaslHandshakeV0(t *testing.T) {
 }
 
 func TestLegacySASLHandshakeV0WithRawTokens(t *testing.T) {
-	s := start(t, WithSASL(
-		User{Plain, "alice", "pw1"},
-		User{ScramSHA256, "bob", "pw2"},
-		User{ScramSHA512, "carol", "pw3"},
-	))
+	s := start(t, WithUser("alice", "pw1"), WithUser("bob", "pw2"), WithUser("carol", "pw3"))
 	cases := []struct {
 		name string
 		mech string
