@@ -62,6 +62,9 @@ func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 		notes = append(notes, "OAuth2 issuer (client credentials): "+u)
 	}
 	env := map[string]string{"BROKERKIT_PULSAR_URL": srv.ServiceURL(), "BROKERKIT_PULSAR_ADMIN_URL": srv.AdminURL()}
+	if len(p.tokens) > 0 {
+		env["BROKERKIT_PULSAR_TOKEN"] = p.tokens[0]
+	}
 	if len(c.users) > 0 {
 		env["BROKERKIT_PULSAR_USER"], env["BROKERKIT_PULSAR_PASSWORD"] = c.users[0].name, c.users[0].password
 	}

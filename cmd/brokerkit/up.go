@@ -57,6 +57,27 @@ type running struct {
 	close func() error
 }
 
+// dialable rewrites wildcard listen addresses (--host 0.0.0.0) in what is
+// printed into the loopback address a client on this machine can dial;
+// clients elsewhere use this machine's name.
+func (r *running) dialable() {
+	fix := func(v string) string {
+		for _, w := range []string{"0.0.0.0:", "[::]:"} {
+			if strings.HasPrefix(v, w) {
+				return "127.0.0.1:" + v[len(w):]
+			}
+			v = strings.ReplaceAll(v, "//"+w, "//127.0.0.1:")
+		}
+		return v
+	}
+	for k, v := range r.Addrs {
+		r.Addrs[k] = fix(v)
+	}
+	for k, v := range r.Env {
+		r.Env[k] = fix(v)
+	}
+}
+
 type userList []user
 
 func (u *userList) String() string { return fmt.Sprint(*u) }
@@ -124,6 +145,7 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "brokerkit: start %s: %v\n", b.name(), err)
 			return 1
 		}
+		r.dialable()
 		started = append(started, r)
 	}
 	if asJSON {

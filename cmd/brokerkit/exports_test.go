@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/clients/kafkaclient"
+	"github.com/brokerkit/brokerkit/clients/pulsarclient"
+	"github.com/brokerkit/brokerkit/fixtures"
+	"github.com/brokerkit/brokerkit/fixtures/kafkatest"
+	"github.com/brokerkit/brokerkit/fixtures/nacostest"
+	"github.com/brokerkit/brokerkit/fixtures/pulsartest"
+)
+
+// setExports applies up's printed `export K=V` lines to the test, as a
+// user pasting them into a shell would.
+func setExports(t *testing.T, lines []string) {
+	t.Helper()
+	for _, l := range lines {
+		kv, ok := strings.CutPrefix(l, "export ")
+		require.True(t, ok, l)
+		k, v, ok := strings.Cut(kv, "=")
+		require.True(t, ok, l)
+		if strings.HasPrefix(v, "'") {
+			v = strings.ReplaceAll(strings.Trim(v, "'"), `'\''`, "'")
+		}
+		t.Setenv(k, v)
+	}
+}
+
+// Issue 9.3: with auth on, the printed exports alone are enough for every
+// test package's external mode; before, only Kafka's credentials were
+// printed and the others failed with 401 or "user not found".
+func TestUpExportsAreEnoughForEveryTestPackage(t *testing.T) {
+	out, stop := startUp(t, "--kafka-port", "0", "--mqtt-port", "0", "--pulsar-port", "0",
+		"--pulsar-admin-port", "0", "--nacos-port", "0", "--user", "alice:secret", "--pulsar-token", "tok")
+	defer stop()
+	setExports(t, out.Exports)
+	t.Setenv("BROKERKIT_STRICT", "1") // a missing variable must fail, not skip
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	t.Run("kafka", func(t *testing.T) {
+		env := kafkatest.New(t, kafkatest.WithUser("alice", "secret"))
+		require.Equal(t, fixtures.External, env.Mode())
+		topic := env.Topic(t)
+		_, err := env.Client(t).Produce(ctx, kafkaclient.Message{Topic: topic, Value: []byte("x")})
+		require.NoError(t, err)
+	})
+	t.Run("pulsar", func(t *testing.T) {
+		for name, opt := range map[string]pulsartest.Option{"token": pulsartest.WithToken("tok"), "basic": pulsartest.WithUser("alice", "secret")} {
+			env := pulsartest.New(t, opt)
+			require.Equal(t, fixtures.External, env.Mode())
+			p, err := env.Client(t).Producer(env.Topic(t))
+			require.NoError(t, err, name)
+			_, err = p.Send(ctx, pulsarclient.Message{Payload: []byte("x")})
+			p.Close()
+			require.NoError(t, err, name)
+		}
+	})
+	t.Run("nacos", func(t *testing.T) {
+		env := nacostest.New(t, nacostest.WithUser("alice", "secret"))
+		require.Equal(t, fixtures.External, env.Mode())
+		cfg := env.Config(t)
+		group := env.Group(t)
+		require.NoError(t, cfg.Publish(ctx, group, "app.yaml", "port: 8080"))
+		got, err := cfg.Get(ctx, group, "app.yaml")
+		require.NoError(t, err)
+		require.Equal(t, "port: 8080", got)
+	})
+}
