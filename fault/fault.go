@@ -302,6 +302,10 @@ func (in *Injector[E]) Close() {
 	in.once.Do(func() { close(ch) })
 }
 
+// Active reports whether any rule is installed: one atomic load, so a fake
+// can skip working out a request's targets when nothing could match.
+func (in *Injector[E]) Active() bool { return in.active.Load() != 0 }
+
 // Pending reports how many failure rules are still armed.
 func (in *Injector[E]) Pending() int {
 	in.mu.Lock()

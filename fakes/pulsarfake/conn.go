@@ -242,12 +242,14 @@ func (c *conn) handle(f wire.Frame) bool {
 	if !c.connected {
 		return c.protocolViolation(typ, "command before CONNECT")
 	}
-	code, fail, delay := c.s.faults.Check(typ.String(), commandTopic(cmd))
-	if !c.s.faults.Sleep(delay) {
-		return false
-	}
-	if fail {
-		return c.injectFailure(cmd, code)
+	if c.s.faults.Active() {
+		code, fail, delay := c.s.faults.Check(typ.String(), c.commandTopic(cmd))
+		if !c.s.faults.Sleep(delay) {
+			return false
+		}
+		if fail {
+			return c.injectFailure(cmd, code)
+		}
 	}
 	if h := commandHandlers[typ]; h != nil {
 		return h(c, f)
@@ -309,9 +311,40 @@ func (c *conn) protocolViolation(typ wire.BaseCommand_Type, why string) bool {
 	return false
 }
 
-// commandTopic names the topic a command is about, for fault targets.
-func commandTopic(cmd *wire.BaseCommand) string {
+// commandTopic is the topic a command addresses, the fault target: named
+// in the command, or through the producer or consumer id it carries.
+func (c *conn) commandTopic(cmd *wire.BaseCommand) string {
+	producerTopic := func(id uint64) string {
+		if p := c.producer(id); p != nil && p.topic != nil {
+			return p.topic.name.Full
+		}
+		return ""
+	}
+	consumerTopic := func(id uint64) string {
+		if cs := c.consumer(id); cs != nil && cs.sub != nil {
+			return cs.sub.t.name.Full
+		}
+		return ""
+	}
 	switch {
+	case cmd.Send != nil:
+		return producerTopic(cmd.Send.GetProducerId())
+	case cmd.CloseProducer != nil:
+		return producerTopic(cmd.CloseProducer.GetProducerId())
+	case cmd.Flow != nil:
+		return consumerTopic(cmd.Flow.GetConsumerId())
+	case cmd.Ack != nil:
+		return consumerTopic(cmd.Ack.GetConsumerId())
+	case cmd.Redeliver != nil:
+		return consumerTopic(cmd.Redeliver.GetConsumerId())
+	case cmd.Seek != nil:
+		return consumerTopic(cmd.Seek.GetConsumerId())
+	case cmd.Unsubscribe != nil:
+		return consumerTopic(cmd.Unsubscribe.GetConsumerId())
+	case cmd.CloseConsumer != nil:
+		return consumerTopic(cmd.CloseConsumer.GetConsumerId())
+	case cmd.GetLastMessageId != nil:
+		return consumerTopic(cmd.GetLastMessageId.GetConsumerId())
 	case cmd.Producer != nil:
 		return normalizeTopic(cmd.Producer.GetTopic())
 	case cmd.Subscribe != nil:

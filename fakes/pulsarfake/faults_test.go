@@ -283,3 +283,24 @@ func TestRetentionLimit(t *testing.T) {
 	}
 	require.Equal(t, []string{"3", "4", "5"}, got)
 }
+
+// SEND carries a producer id, not a topic: the fault target is the topic the
+// producer was opened on, so a rule for one topic leaves the others alone.
+func TestFailNextSendTargetsTheProducersTopic(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	target, other := uniqueTopic(t), uniqueTopic(t)+"-other"
+	pt, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: target, DisableBatching: true})
+	require.NoError(t, err)
+	defer pt.Close()
+	po, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: other, DisableBatching: true})
+	require.NoError(t, err)
+	defer po.Close()
+	h, err := srv.FailNext(pulsarfake.OpSend, target, 1, pulsarfake.PersistenceError)
+	require.NoError(t, err)
+	produce(t, po, payloads(1, "o")...)
+	require.Equal(t, 0, h.Hits(), "a send to another topic hit the rule")
+	produce(t, pt, payloads(1, "t")...)
+	require.NoError(t, h.Wait(ctxT(t), 1))
+}
