@@ -99,7 +99,7 @@ func TestDataDirPersistsAcrossProcesses(t *testing.T) {
 	// a round trip on c lets the scan finish first.
 	c.sync(t)
 	c.close()
-	require.NoError(t, s1.Publish("d/retained", []byte("on disk"), true, 1))
+	require.NoError(t, s1.Publish("d/retained", []byte("on disk"), 1, true))
 	require.NoError(t, s1.Close())
 
 	s2 := newServer(t, WithDataDir(dir))
@@ -157,7 +157,7 @@ func TestInspectClientsAndStats(t *testing.T) {
 func TestPublishLogKeepsTheLastN(t *testing.T) {
 	s := newServer(t, WithPublishLog(3))
 	for i := range 10 {
-		require.NoError(t, s.Publish("log", []byte(fmt.Sprint(i)), false, 0))
+		require.NoError(t, s.Publish("log", []byte(fmt.Sprint(i)), 0, false))
 	}
 	var got []string
 	for _, m := range s.Published("log") {
@@ -180,7 +180,7 @@ func TestRestartKeepsEveryListenerAddress(t *testing.T) {
 func TestSaveWhileRunning(t *testing.T) {
 	dir := t.TempDir()
 	s1 := newServer(t, WithDataDir(dir))
-	require.NoError(t, s1.Publish("cp/1", []byte("checkpointed"), true, 0))
+	require.NoError(t, s1.Publish("cp/1", []byte("checkpointed"), 0, true))
 	require.NoError(t, s1.Save())
 
 	s2 := newServer(t, WithDataDir(dir)) // as if s1's process had been killed

@@ -2,7 +2,9 @@ package mqttfake
 
 import (
 	"crypto/tls"
+	"fmt"
 	"log/slog"
+	"sort"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 )
@@ -20,7 +22,8 @@ type config struct {
 	wss        bool
 	wssAddr    string
 	logger     *slog.Logger
-	users      map[string]User
+	users      map[string]string // name → password
+	acls       map[string][]ACL  // name → rules, from WithACL
 	anonymous  *bool
 	maxPacket  uint32
 	dataDir    string
@@ -77,17 +80,29 @@ func WithSecureWebSocketAddr(addr string) Option {
 	return func(c *config) { c.wss, c.wssAddr = true, addr }
 }
 
-// WithUser adds a user. Once any user exists, clients must authenticate
-// (unless WithAnonymous(true)); a wrong password gets CONNACK 0x87 (v5) or
-// 0x05 (v3), as Mosquitto answers. Without acl the user may use every topic;
-// with acl the first rule whose filter matches decides and anything unmatched
-// is denied.
-func WithUser(name, password string, acl ...ACL) Option {
+// WithUser adds a user (repeatable). Once any user exists, clients must
+// authenticate with CONNECT username and password (unless
+// WithAnonymous(true)); a wrong password gets CONNACK 0x87 (v5) or 0x05
+// (v3), as Mosquitto answers. A user may use every topic unless WithACL
+// restricts it.
+func WithUser(name, password string) Option {
 	return func(c *config) {
 		if c.users == nil {
-			c.users = map[string]User{}
+			c.users = map[string]string{}
 		}
-		c.users[name] = User{Password: password, ACL: acl}
+		c.users[name] = password
+	}
+}
+
+// WithACL restricts a user given to WithUser to the topics rules allow: the
+// first rule whose filter matches decides and anything unmatched is denied.
+// Rules of repeated WithACL calls for one user add up, in order.
+func WithACL(user string, rules ...ACL) Option {
+	return func(c *config) {
+		if c.acls == nil {
+			c.acls = map[string][]ACL{}
+		}
+		c.acls[user] = append(c.acls[user], rules...)
 	}
 }
 
@@ -111,3 +126,18 @@ func WithPublishLog(n int) Option { return func(c *config) { c.publishLog = n } 
 // WithCapabilities lets the caller adjust mochi's capabilities after the
 // fake's defaults (raised write and inflight limits) are applied.
 func WithCapabilities(fn func(*mqtt.Capabilities)) Option { return func(c *config) { c.caps = fn } }
+
+// validate reports options that cannot work together.
+func (c *config) validate() error {
+	names := make([]string, 0, len(c.acls))
+	for name := range c.acls {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if _, ok := c.users[name]; !ok {
+			return fmt.Errorf("mqttfake: WithACL for %q, which no WithUser defines", name)
+		}
+	}
+	return nil
+}

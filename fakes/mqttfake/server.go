@@ -13,6 +13,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/brokerkit/brokerkit/fault"
+	"github.com/brokerkit/brokerkit/internal/conntrack"
 	"github.com/brokerkit/brokerkit/internal/tlsca"
 )
 
@@ -35,6 +36,7 @@ type Server struct {
 	faults   fault.Injector[byte]
 	delivery deliveryRules
 	rec      recorder
+	conns    conntrack.Tracker // every client connection, for DropConnections
 
 	mu     sync.Mutex
 	gen    *generation
@@ -43,9 +45,10 @@ type Server struct {
 
 // generation is one mochi instance; Restart replaces it.
 type generation struct {
-	m    *mqtt.Server
-	gate *gate
-	lns  []*listener
+	m        *mqtt.Server
+	gate     *gate
+	lns      []*listener
+	stopping chan struct{} // closed when stop begins: ends injected delays
 }
 
 // New starts a broker. Close it when done.
@@ -54,7 +57,11 @@ func New(opts ...Option) (*Server, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.logger}
+	s.initFaults()
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -100,7 +107,7 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 		Capabilities:           caps,
 		SysTopicResendInterval: 10, // like Mosquitto's sys_interval; each tick reads MemStats
 	})
-	g := &generation{m: m, gate: newGate()}
+	g := &generation{m: m, gate: newGate(), stopping: make(chan struct{})}
 	if err := m.AddHook(&fakeHook{s: s, g: g}, nil); err != nil {
 		return nil, err
 	}
@@ -134,6 +141,7 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 			s.abort(g)
 			return nil, fmt.Errorf("mqttfake: listen %s on %s: %w", sp.id, addr, err)
 		}
+		ln = s.conns.Listener(ln)
 		if sp.proto == "tls" || sp.proto == "wss" {
 			ln = tls.NewListener(ln, s.serverTLS)
 		}
@@ -186,6 +194,7 @@ func (s *Server) prepare(c net.Conn) (net.Conn, bool) {
 // Order matters (mochi #541): stop accepting, disconnect clients, close
 // every socket, wait for every handler, and only then call mochi's Close.
 func (s *Server) stop(g *generation) *snapshot {
+	close(g.stopping)
 	for _, l := range g.lns {
 		l.shutdown()
 	}
@@ -212,14 +221,19 @@ func (s *Server) stop(g *generation) *snapshot {
 // requires here (the client did not send DISCONNECT).
 func disconnect(cl *mqtt.Client, code packets.Code) {
 	if cl.Properties.ProtocolVersion == 5 {
-		_ = cl.WritePacket(packets.Packet{
-			FixedHeader: packets.FixedHeader{Type: packets.Disconnect},
-			ReasonCode:  code.Code,
-		})
+		sendDisconnect(cl, code)
 	}
 	if c := cl.Net.Conn; c != nil {
 		_ = c.Close()
 	}
+}
+
+// sendDisconnect sends a v5 client a server DISCONNECT with code.
+func sendDisconnect(cl *mqtt.Client, code packets.Code) {
+	_ = cl.WritePacket(packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Disconnect},
+		ReasonCode:  code.Code,
+	})
 }
 
 // Close disconnects every client, stops the broker and, with WithDataDir,
@@ -232,6 +246,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.faults.Close()
 	snap := s.stop(s.gen)
 	return saveSnapshot(s.cfg.dataDir, snap)
 }
@@ -255,6 +270,8 @@ func (s *Server) Save() error {
 // Restart stops the broker, dropping every connection, and starts it again
 // on the same addresses with retained messages, persistent sessions and
 // their queued QoS 1/2 messages kept, as a broker with persistence would.
+// It works in memory (WithDataDir is not needed). Users, installed faults
+// (their handles stay valid; see ResetFaults) and the publish log are kept.
 func (s *Server) Restart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
