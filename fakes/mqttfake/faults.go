@@ -82,19 +82,22 @@ func (s *Server) Faults() []fault.Rule { return s.faults.Rules() }
 
 // DropConnections cuts every client connection, as a network failure would
 // (v5 clients first get DISCONNECT 0x98, administrative action), and
-// reports how many connections it closed. Persistent sessions survive and
+// reports how many connections were open. Persistent sessions survive and
 // wills are published. The broker keeps serving.
 func (s *Server) DropConnections() int {
 	g, err := s.current()
 	if err != nil {
 		return 0
 	}
+	// Counted first: a client told to go may close its side before CloseAll.
+	n := s.conns.Count()
 	for _, cl := range g.m.Clients.GetAll() {
 		if !cl.Net.Inline && !cl.Closed() && cl.Properties.ProtocolVersion == 5 {
 			sendDisconnect(cl, packets.ErrAdministrativeAction)
 		}
 	}
-	return s.conns.CloseAll()
+	s.conns.CloseAll()
+	return n
 }
 
 // DisconnectClient drops one connected client, like DropConnections.

@@ -27,6 +27,8 @@ type config struct {
 	anonymous  *bool
 	maxPacket  uint32
 	dataDir    string
+	syncWrites bool
+	compactAt  int64 // log size that triggers a snapshot; tests lower it
 	publishLog int
 	caps       func(*mqtt.Capabilities)
 }
@@ -115,9 +117,21 @@ func WithAnonymous(allow bool) Option { return func(c *config) { c.anonymous = &
 // DISCONNECT 0x95 for v5 clients; v5 clients are told the limit in CONNACK.
 func WithMaxPacketSize(n uint32) Option { return func(c *config) { c.maxPacket = n } }
 
-// WithDataDir keeps retained messages and persistent sessions in dir: they
-// are loaded by New and written by Close and Restart.
+// WithDataDir keeps retained messages and persistent sessions (with their
+// subscriptions and queued QoS 1/2 messages) in dir, write-through: each
+// change is appended to a log as mochi makes it — retained messages,
+// sessions and subscriptions before the client gets its PUBACK, CONNACK or
+// SUBACK; messages queued for a session as they are routed, just after the
+// publisher's PUBACK (mochi acknowledges first). The log is folded into a
+// snapshot when it grows and on Close and Restart. New loads what dir
+// holds; a torn log tail left by a crash is cut off. The directory is
+// locked: a second Server, in any process, fails to start on it.
 func WithDataDir(dir string) Option { return func(c *config) { c.dataDir = dir } }
+
+// WithSyncWrites fsyncs the WithDataDir log on every change, so a machine
+// crash (not only a process crash) loses nothing acknowledged. Off by
+// default: slower, and rarely needed by tests.
+func WithSyncWrites() Option { return func(c *config) { c.syncWrites = true } }
 
 // WithPublishLog keeps the last n messages per topic for Published (default
 // 10000; 0 disables recording).

@@ -37,6 +37,7 @@ type Server struct {
 	delivery deliveryRules
 	rec      recorder
 	conns    conntrack.Tracker // every client connection, for DropConnections
+	store    *store            // nil without WithDataDir
 
 	mu     sync.Mutex
 	gen    *generation
@@ -81,12 +82,19 @@ func New(opts ...Option) (*Server, error) {
 			s.ca, s.serverTLS = ca, srv
 		}
 	}
-	snap, err := loadSnapshot(cfg.dataDir)
-	if err != nil {
-		return nil, err
+	var snap *snapshot
+	if cfg.dataDir != "" {
+		st, loaded, err := openStore(cfg.dataDir, cfg.syncWrites, cfg.compactAt, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.store, snap = st, loaded
 	}
 	g, err := s.start(snap)
 	if err != nil {
+		if s.store != nil {
+			_ = s.store.close()
+		}
 		return nil, err
 	}
 	s.gen = g
@@ -113,6 +121,11 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 	}
 	if snap != nil {
 		if err := m.AddHook(&restoreHook{snap: snap}, nil); err != nil {
+			return nil, err
+		}
+	}
+	if s.store != nil {
+		if err := m.AddHook(&persistHook{st: s.store, m: m}, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -237,8 +250,8 @@ func sendDisconnect(cl *mqtt.Client, code packets.Code) {
 }
 
 // Close disconnects every client, stops the broker and, with WithDataDir,
-// saves retained messages and sessions. It is safe to call more than once
-// and while clients are still connecting.
+// folds the log into the snapshot and releases the directory. It is safe to
+// call more than once and while clients are still connecting.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -248,23 +261,14 @@ func (s *Server) Close() error {
 	s.closed = true
 	s.faults.Close()
 	snap := s.stop(s.gen)
-	return saveSnapshot(s.cfg.dataDir, snap)
-}
-
-// Save writes the current retained messages and persistent sessions to the
-// WithDataDir directory while the broker keeps running (Close and Restart
-// save by themselves), e.g. as a periodic checkpoint for `brokerkit up`.
-// Messages still being routed while it runs may or may not be included.
-func (s *Server) Save() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+	if s.store == nil {
+		return nil
 	}
-	if s.cfg.dataDir == "" {
-		return errors.New("mqttfake: Save needs WithDataDir")
+	err := s.store.reset(snap)
+	if cerr := s.store.close(); err == nil {
+		err = cerr
 	}
-	return saveSnapshot(s.cfg.dataDir, capture(s.gen.m))
+	return err
 }
 
 // Restart stops the broker, dropping every connection, and starts it again
@@ -279,12 +283,18 @@ func (s *Server) Restart() error {
 		return ErrClosed
 	}
 	snap := s.stop(s.gen)
-	if err := saveSnapshot(s.cfg.dataDir, snap); err != nil {
-		return err
+	if s.store != nil {
+		if err := s.store.reset(snap); err != nil {
+			s.log.Error("mqttfake: restart", "error", err)
+		}
 	}
 	g, err := s.start(snap)
 	if err != nil {
 		s.closed = true
+		s.faults.Close()
+		if s.store != nil {
+			_ = s.store.close()
+		}
 		return fmt.Errorf("mqttfake: restart: %w", err)
 	}
 	s.gen = g
