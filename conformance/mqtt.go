@@ -96,8 +96,9 @@ type MQTTHarness interface {
 	// ProtocolVersion is the MQTT protocol level the client speaks: 4
 	// (3.1.1) or 5.
 	ProtocolVersion() byte
-	// TopicPrefix returns a topic level unique to this call.
-	TopicPrefix() string
+	// Topic returns a topic level unique to this call, used as the root of a
+	// scenario's topics.
+	Topic() string
 	Connect(ctx context.Context, o MQTTConnect) (MQTTClient, error)
 	// Code classifies an error from this harness's client.
 	Code(err error) Code
@@ -201,7 +202,7 @@ func collectUntil(t *testing.T, ctx context.Context, c MQTTClient, last string, 
 
 func mqttWildcards(t *testing.T, h MQTTHarness) {
 	ctx := ctxFor(t)
-	p := h.TopicPrefix()
+	p := h.Topic()
 	dollar := MQTTDollarRoot + "/" + p + "/x"
 	plusOne := mqttSub(t, ctx, h, p+"/+/temp")
 	multi := mqttSub(t, ctx, h, p+"/#")
@@ -231,7 +232,7 @@ func mqttWildcards(t *testing.T, h MQTTHarness) {
 
 func mqttRetained(t *testing.T, h MQTTHarness) {
 	ctx := ctxFor(t)
-	p := h.TopicPrefix()
+	p := h.Topic()
 	status, marker := p+"/status", p+"/marker"
 	pub := mqttConnect(t, ctx, h, MQTTConnect{})
 	mqttPub(t, ctx, pub, MQTTMessage{Topic: status, Payload: []byte("v1"), QoS: 1, Retain: true})
@@ -274,7 +275,7 @@ func mqttRetained(t *testing.T, h MQTTHarness) {
 
 func mqttOfflineQueue(t *testing.T, h MQTTHarness) {
 	ctx := ctxFor(t)
-	p := h.TopicPrefix()
+	p := h.Topic()
 	topic := p + "/queue"
 	id := "c-" + p
 	if len(id) > 23 { // the length every 3.1.1 broker must accept
@@ -310,7 +311,7 @@ func mqttOfflineQueue(t *testing.T, h MQTTHarness) {
 
 func mqttShared(t *testing.T, h MQTTHarness) {
 	ctx := ctxFor(t)
-	p := h.TopicPrefix()
+	p := h.Topic()
 	topic := p + "/jobs"
 	members := []MQTTClient{
 		mqttSub(t, ctx, h, "$share/workers/"+topic),
@@ -366,7 +367,7 @@ func mqttShared(t *testing.T, h MQTTHarness) {
 
 func mqttWill(t *testing.T, h MQTTHarness) {
 	ctx := ctxFor(t)
-	p := h.TopicPrefix()
+	p := h.Topic()
 	topic := p + "/will"
 	observer := mqttSub(t, ctx, h, topic)
 
@@ -411,7 +412,7 @@ func mqttWrongPassword(t *testing.T, h MQTTHarness) {
 
 func mqttUnauthorized(t *testing.T, h MQTTHarness) {
 	ctx := ctxFor(t)
-	p := h.TopicPrefix()
+	p := h.Topic()
 	allowed, denied := MQTTAllowedRoot+"/"+p+"/ok", p+"/secret"
 	limited := mqttConnect(t, ctx, h, MQTTConnect{Login: LimitedLogin})
 
@@ -464,7 +465,7 @@ func mqttUnauthorized(t *testing.T, h MQTTHarness) {
 
 func mqttRoundTrip(t *testing.T, h MQTTHarness) {
 	ctx := ctxFor(t)
-	topic := h.TopicPrefix() + "/data"
+	topic := h.Topic() + "/data"
 	sub := mqttSub(t, ctx, h, topic)
 	pub := mqttConnect(t, ctx, h, MQTTConnect{})
 	binary := make([]byte, 256)
@@ -506,7 +507,7 @@ func mqttRoundTrip(t *testing.T, h MQTTHarness) {
 // MQTT 5 clients.
 func mqttOverlap(t *testing.T, h MQTTHarness) {
 	ctx := ctxFor(t)
-	p := h.TopicPrefix()
+	p := h.Topic()
 	c := mqttConnect(t, ctx, h, MQTTConnect{})
 	if err := c.Subscribe(ctx, p+"/#", 0); err != nil {
 		t.Fatalf("subscribe: %v", err)

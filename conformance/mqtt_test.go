@@ -145,7 +145,7 @@ func (h *mqttHarness) Capabilities() conformance.Capabilities {
 }
 
 func (h *mqttHarness) ProtocolVersion() byte { return h.d.version() }
-func (h *mqttHarness) TopicPrefix() string   { return h.env.TopicPrefix(h.t) }
+func (h *mqttHarness) Topic() string         { return h.env.Topic(h.t) }
 func (h *mqttHarness) Code(err error) conformance.Code {
 	return code(h.d, err)
 }
@@ -447,10 +447,10 @@ func (h *mqttStream) Capabilities() conformance.Capabilities {
 }
 
 func (h *mqttStream) Topic(context.Context, int) (string, error) {
-	return h.env.TopicPrefix(h.t) + "/stream", nil
+	return h.env.Topic(h.t) + "/stream", nil
 }
 
-func (h *mqttStream) MissingTopic() string { return h.env.TopicPrefix(h.t) + "/missing" }
+func (h *mqttStream) MissingTopic() string { return h.env.Topic(h.t) + "/missing" }
 
 func (h *mqttStream) Producer(ctx context.Context) (conformance.Producer, error) {
 	return h.producer(ctx, h.env.Endpoint())
@@ -458,7 +458,7 @@ func (h *mqttStream) Producer(ctx context.Context) (conformance.Producer, error)
 
 func (h *mqttStream) producer(ctx context.Context, ep mqttclient.Endpoint) (conformance.Producer, error) {
 	if h.d.version() == 5 {
-		c, err := mqttclient.Connect(ctx, ep)
+		c, err := newV5(ctx, ep)
 		if err != nil {
 			return nil, err
 		}
@@ -482,13 +482,13 @@ func (h *mqttStream) Subscribe(ctx context.Context, topic string, sub conformanc
 		filter = "$share/" + sub.Group + "/" + topic
 	}
 	if h.d.version() == 5 {
-		c, err := mqttclient.Connect(ctx, h.env.Endpoint())
+		c, err := newV5(ctx, h.env.Endpoint())
 		if err != nil {
 			return nil, err
 		}
 		msgs, err := c.SubscribeChan(ctx, filter, 1, 4096)
 		if err != nil {
-			c.Disconnect(ctx)
+			_ = c.Close()
 			return nil, err
 		}
 		return &v5Consumer{c: c, msgs: msgs}, nil
@@ -506,6 +506,15 @@ func (h *mqttStream) Subscribe(ctx context.Context, topic string, sub conformanc
 
 func (h *mqttStream) Code(err error) conformance.Code { return code(h.d, err) }
 
+// newV5 connects an mqttclient within ctx's deadline.
+func newV5(ctx context.Context, ep mqttclient.Endpoint) (*mqttclient.Client, error) {
+	var opts []mqttclient.Option
+	if dl, ok := ctx.Deadline(); ok {
+		opts = append(opts, mqttclient.WithTimeout(time.Until(dl)))
+	}
+	return mqttclient.New(ep, opts...)
+}
+
 type v5Producer struct{ c *mqttclient.Client }
 
 func (p v5Producer) Send(ctx context.Context, topic string, m conformance.Message) error {
@@ -516,7 +525,7 @@ func (p v5Producer) Send(ctx context.Context, topic string, m conformance.Messag
 	return p.c.PublishMessage(ctx, msg)
 }
 
-func (p v5Producer) Close() error { return p.c.Disconnect(context.Background()) }
+func (p v5Producer) Close() error { return p.c.Close() }
 
 type v5Consumer struct {
 	c    *mqttclient.Client
@@ -540,7 +549,7 @@ func (c *v5Consumer) Receive(ctx context.Context) (*conformance.Received, error)
 }
 
 func (c *v5Consumer) Ack(context.Context, *conformance.Received) error { return nil }
-func (c *v5Consumer) Close() error                                     { return c.c.Disconnect(context.Background()) }
+func (c *v5Consumer) Close() error                                     { return c.c.Close() }
 
 type v3Producer struct{ c conformance.MQTTClient }
 

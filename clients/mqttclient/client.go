@@ -40,7 +40,8 @@ type Client struct {
 	cancel      context.CancelFunc
 	id          string
 	keepSession bool
-	closing     chan struct{} // closed when Disconnect starts
+	timeout     time.Duration
+	closing     chan struct{} // closed when Close starts
 	closeOnce   sync.Once
 
 	mu      sync.Mutex
@@ -58,17 +59,35 @@ type subscription struct {
 	h      Handler
 }
 
-// Connect connects to the first reachable URL of ep and returns once the
-// broker accepted the session. A refusal (bad credentials, ...) fails at
-// once with an error carrying the CONNACK reason code (see ReasonCode).
-// After that the client reconnects by itself until Disconnect.
-func Connect(ctx context.Context, ep Endpoint) (*Client, error) {
+// Option configures New.
+type Option func(*options)
+
+type options struct {
+	timeout time.Duration
+}
+
+// WithTimeout bounds how long New waits for the broker to accept the first
+// session and how long Close waits for the client to shut down (default
+// 10 s). Endpoint.ConnectTimeout is the limit of one connection attempt.
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// New connects to the first reachable URL of ep and returns once the broker
+// accepted the session (within WithTimeout). A refusal (bad credentials,
+// ...) fails at once with an error carrying the CONNACK reason code (see
+// ReasonCode). After that the client reconnects by itself until Close.
+func New(ep Endpoint, opts ...Option) (*Client, error) {
+	o := options{timeout: 10 * time.Second}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	ctx, cancelWait := context.WithTimeout(context.Background(), o.timeout)
+	defer cancelWait()
 	urls, err := ep.urls()
 	if err != nil {
 		return nil, err
 	}
 	c := &Client{
-		id: ep.clientID(), keepSession: ep.SessionExpiry > 0, closing: make(chan struct{}),
+		id: ep.clientID(), keepSession: ep.SessionExpiry > 0, closing: make(chan struct{}), timeout: o.timeout,
 		subs: map[string]*subscription{}, changed: make(chan struct{}),
 	}
 	keepAlive := ep.KeepAlive
@@ -126,7 +145,7 @@ func Connect(ctx context.Context, ep Endpoint) (*Client, error) {
 }
 
 // onUp runs on every (re)connection. It must not block, so resubscribing
-// happens in a goroutine that Disconnect waits for.
+// happens in a goroutine that Close waits for.
 func (c *Client) onUp(cm *autopaho.ConnectionManager, ca *paho.Connack) {
 	c.mu.Lock()
 	c.connCtx, c.connEnd = context.WithCancel(context.Background())
@@ -292,7 +311,7 @@ func (c *Client) Subscribe(ctx context.Context, filter string, qos byte, h Handl
 
 // SubscribeChan subscribes and delivers messages on a channel with buffer
 // buf. Receive from it promptly: a full channel stalls the client (until
-// Disconnect, which drops what does not fit).
+// Close, which drops what does not fit).
 func (c *Client) SubscribeChan(ctx context.Context, filter string, qos byte, buf int) (<-chan Message, error) {
 	ch := make(chan Message, buf)
 	deliver := func(m Message) {
@@ -361,9 +380,12 @@ func (c *Client) ID() string { return c.id }
 // Raw exposes the autopaho connection manager.
 func (c *Client) Raw() *autopaho.ConnectionManager { return c.cm }
 
-// Disconnect sends DISCONNECT, stops reconnecting and waits for the
-// client's goroutines (bounded by ctx). Calling it again is harmless.
-func (c *Client) Disconnect(ctx context.Context) error {
+// Close sends DISCONNECT, stops reconnecting and waits for the client's
+// goroutines (the DISCONNECT is bounded by WithTimeout). Calling it again is
+// harmless.
+func (c *Client) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
 	c.closeOnce.Do(func() { close(c.closing) })
 	err := c.cm.Disconnect(ctx)
 	c.shutdown()

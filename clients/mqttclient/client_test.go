@@ -35,9 +35,9 @@ func fake(t *testing.T, opts ...mqttfake.Option) *mqttfake.Server {
 
 func connect(t *testing.T, ep mqttclient.Endpoint) *mqttclient.Client {
 	t.Helper()
-	c, err := mqttclient.Connect(ctx(t), ep)
+	c, err := mqttclient.New(ep)
 	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, c.Disconnect(context.Background())) })
+	t.Cleanup(func() { require.NoError(t, c.Close()) })
 	return c
 }
 
@@ -83,7 +83,7 @@ func TestPublishSubscribe(t *testing.T) {
 
 func TestRetainedAndHandler(t *testing.T) {
 	s := fake(t)
-	require.NoError(t, s.Publish("cfg/a", []byte("seed"), true, 1))
+	require.NoError(t, s.Publish("cfg/a", []byte("seed"), 1, true))
 	c := connect(t, mqttclient.Endpoint{URLs: []string{s.Addr()}}) // bare host:port
 	got := make(chan mqttclient.Message, 1)
 	require.NoError(t, c.Subscribe(ctx(t), "cfg/+", 1, func(m mqttclient.Message) { got <- m }))
@@ -99,13 +99,13 @@ func TestResubscribeAfterDisconnect(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, c.Connections())
 
-	require.Equal(t, 1, s.DisconnectAll()) // clean session: the broker forgets the subscription
+	require.Equal(t, 1, s.DropConnections()) // clean session: the broker forgets the subscription
 	require.NoError(t, c.WaitConnections(ctx(t), 2))
 	ci, ok := s.Client("resub")
 	require.True(t, ok)
 	require.Equal(t, []string{"r/#"}, ci.Subscriptions, "resubscribed")
 
-	require.NoError(t, s.Publish("r/1", []byte("after reconnect"), false, 1))
+	require.NoError(t, s.Publish("r/1", []byte("after reconnect"), 1, false))
 	require.Equal(t, "after reconnect", string(recv(t, msgs).Payload))
 }
 
@@ -123,18 +123,20 @@ func TestReconnectAfterRestartKeepsSession(t *testing.T) {
 func TestPublishWaitsForReconnect(t *testing.T) {
 	s := fake(t)
 	c := connect(t, mqttclient.Endpoint{URLs: []string{s.URL()}})
-	s.RejectConnect("", 3, 0x88) // the next reconnect attempts fail, then it recovers
-	s.DisconnectAll()
+	h, err := s.FailNext(mqttfake.OpConnect, "", 3, 0x88) // the next reconnect attempts fail, then it recovers
+	require.NoError(t, err)
+	s.DropConnections()
 	require.NoError(t, c.Publish(ctx(t), "w/1", []byte("x"), 1, false))
 	// mochi acks before it records; a second publish on the same connection
 	// is only read once the first is fully handled.
 	require.NoError(t, c.Publish(ctx(t), "w/2", []byte("y"), 1, false))
 	require.Len(t, s.Published("w/1"), 1)
+	require.Equal(t, 3, h.Hits())
 }
 
 func TestAuthAndReasonCodes(t *testing.T) {
-	s := fake(t, mqttfake.WithUser("u", "p", mqttfake.ACL{Filter: "ro/#", Read: true}, mqttfake.ACL{Filter: "rw/#", Read: true, Write: true}))
-	_, err := mqttclient.Connect(ctx(t), mqttclient.Endpoint{URLs: []string{s.URL()}, Username: "u", Password: "wrong"})
+	s := fake(t, mqttfake.WithUser("u", "p"), mqttfake.WithACL("u", mqttfake.ACL{Filter: "ro/#", Read: true}, mqttfake.ACL{Filter: "rw/#", Read: true, Write: true}))
+	_, err := mqttclient.New(mqttclient.Endpoint{URLs: []string{s.URL()}, Username: "u", Password: "wrong"})
 	require.Error(t, err)
 	code, ok := mqttclient.ReasonCode(err)
 	require.True(t, ok)
@@ -162,9 +164,9 @@ func TestTLSAndWebSocket(t *testing.T) {
 	}
 }
 
-func TestFullChannelDoesNotBlockDisconnect(t *testing.T) {
+func TestFullChannelDoesNotBlockClose(t *testing.T) {
 	s := fake(t)
-	c, err := mqttclient.Connect(ctx(t), mqttclient.Endpoint{URLs: []string{s.URL()}})
+	c, err := mqttclient.New(mqttclient.Endpoint{URLs: []string{s.URL()}})
 	require.NoError(t, err)
 	_, err = c.SubscribeChan(ctx(t), "full", 0, 1) // never read
 	require.NoError(t, err)
@@ -172,12 +174,23 @@ func TestFullChannelDoesNotBlockDisconnect(t *testing.T) {
 		require.NoError(t, c.Publish(ctx(t), "full", []byte("x"), 0, false))
 	}
 	require.NoError(t, c.Publish(ctx(t), "sync", nil, 1, false)) // the three are routed by now
-	require.NoError(t, c.Disconnect(ctx(t)))
+	require.NoError(t, c.Close())
+	require.NoError(t, c.Close(), "Close is idempotent")
+}
+
+func TestNewGivesUpAfterTimeout(t *testing.T) {
+	s := fake(t)
+	_, err := s.FailNext(mqttfake.OpConnect, "", -1, 0x88)
+	require.NoError(t, err)
+	start := time.Now()
+	_, err = mqttclient.New(mqttclient.Endpoint{URLs: []string{s.URL()}}, mqttclient.WithTimeout(200*time.Millisecond))
+	require.Error(t, err)
+	require.Less(t, time.Since(start), wait)
 }
 
 func TestBadEndpoint(t *testing.T) {
-	_, err := mqttclient.Connect(ctx(t), mqttclient.Endpoint{})
+	_, err := mqttclient.New(mqttclient.Endpoint{})
 	require.Error(t, err)
-	_, err = mqttclient.Connect(ctx(t), mqttclient.Endpoint{URLs: []string{"http://x"}})
+	_, err = mqttclient.New(mqttclient.Endpoint{URLs: []string{"http://x"}})
 	require.Error(t, err)
 }

@@ -3,9 +3,9 @@
 // after a reconnect the broker did not keep the session for, and turns
 // reason codes into errors. Raw exposes the autopaho ConnectionManager.
 //
-//	c, err := mqttclient.Connect(ctx, mqttclient.Endpoint{URLs: []string{"mqtt://127.0.0.1:1883"}})
+//	c, err := mqttclient.New(mqttclient.Endpoint{URLs: []string{"mqtt://127.0.0.1:1883"}})
 //	...
-//	defer c.Disconnect(ctx)
+//	defer c.Close()
 //	msgs, _ := c.SubscribeChan(ctx, "sensors/#", 1, 100)
 //	_ = c.Publish(ctx, "sensors/t1", []byte("21.5"), 1, false)
 //	m := <-msgs

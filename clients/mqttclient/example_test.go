@@ -18,11 +18,11 @@ func Example() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := mqttclient.Connect(ctx, mqttclient.Endpoint{URLs: []string{srv.URL()}})
+	c, err := mqttclient.New(mqttclient.Endpoint{URLs: []string{srv.URL()}})
 	if err != nil {
 		panic(err)
 	}
-	defer c.Disconnect(ctx)
+	defer c.Close()
 
 	msgs, err := c.SubscribeChan(ctx, "sensors/#", 1, 10)
 	if err != nil {

@@ -28,10 +28,10 @@ func TestUpKeepsEveryBackendsDataAcrossRestarts(t *testing.T) {
 
 	out, stop := startUp(t, args...)
 	addrs := byName(out)
-	mq, err := mqttclient.Connect(ctx, mqttclient.Endpoint{URLs: []string{addrs["mqtt"]["tcp"]}})
+	mq, err := mqttclient.New(mqttclient.Endpoint{URLs: []string{addrs["mqtt"]["tcp"]}})
 	require.NoError(t, err)
 	require.NoError(t, mq.Publish(ctx, "devices/d1/status", []byte("online"), 1, true))
-	require.NoError(t, mq.Disconnect(ctx))
+	require.NoError(t, mq.Close())
 
 	pc, err := pulsarclient.New(pulsarclient.Endpoint{URL: addrs["pulsar"]["service"]})
 	require.NoError(t, err)
@@ -52,9 +52,9 @@ func TestUpKeepsEveryBackendsDataAcrossRestarts(t *testing.T) {
 	out, _ = startUp(t, args...)
 	addrs = byName(out)
 
-	mq, err = mqttclient.Connect(ctx, mqttclient.Endpoint{URLs: []string{addrs["mqtt"]["tcp"]}})
+	mq, err = mqttclient.New(mqttclient.Endpoint{URLs: []string{addrs["mqtt"]["tcp"]}})
 	require.NoError(t, err)
-	defer mq.Disconnect(ctx)
+	defer mq.Close()
 	msgs, err := mq.SubscribeChan(ctx, "devices/+/status", 1, 4)
 	require.NoError(t, err)
 	select {

@@ -46,7 +46,7 @@ func eventually(t *testing.T, cond func() bool, msg string) {
 
 func TestAveragesPerSensorAndAlertsOncePerCrossing(t *testing.T) {
 	env := mqtttest.New(t) // the fake, a Mosquitto container or yours, per BROKERKIT_MQTT
-	root := env.TopicPrefix(t)
+	root := env.Topic(t)
 	alerts, err := env.Client(t).SubscribeChan(ctx(t), root+"/alerts/+", 1, 16)
 	require.NoError(t, err)
 	agg := start(t, env, root)
@@ -90,7 +90,7 @@ func TestAveragesPerSensorAndAlertsOncePerCrossing(t *testing.T) {
 
 func TestLateAggregatorLearnsStatusFromRetainedMessages(t *testing.T) {
 	env := mqtttest.New(t)
-	root := env.TopicPrefix(t)
+	root := env.Topic(t)
 	a, b := sensor(t, env, root, "a"), sensor(t, env, root, "b")
 	require.NoError(t, a.Online(ctx(t)))
 	require.NoError(t, b.Online(ctx(t)))
@@ -110,7 +110,7 @@ func TestLateAggregatorLearnsStatusFromRetainedMessages(t *testing.T) {
 
 func TestMalformedReadingsAreCountedNotFatal(t *testing.T) {
 	env := mqtttest.New(t)
-	root := env.TopicPrefix(t)
+	root := env.Topic(t)
 	agg := start(t, env, root)
 	s := sensor(t, env, root, "s1")
 	require.NoError(t, s.Online(ctx(t)))
@@ -126,7 +126,7 @@ func TestMalformedReadingsAreCountedNotFatal(t *testing.T) {
 func TestFakeRecordsAlerts(t *testing.T) {
 	t.Setenv("BROKERKIT_MQTT", "fake")
 	env := mqtttest.New(t)
-	root := env.TopicPrefix(t)
+	root := env.Topic(t)
 	agg := start(t, env, root)
 	s := sensor(t, env, root, "hot")
 	require.NoError(t, s.Online(ctx(t)))

@@ -6,12 +6,6 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 )
 
-// User is a username's password and topic rules.
-type User struct {
-	Password string
-	ACL      []ACL
-}
-
 // ACL grants read (subscribe and receive) and/or write (publish) access to
 // topics matching Filter. A rule with neither denies.
 type ACL struct {
@@ -30,11 +24,11 @@ func (c *config) authenticate(username, password []byte, hasUser bool) bool {
 	if len(c.users) == 0 {
 		return c.anonymous == nil || *c.anonymous
 	}
-	u, ok := c.users[string(username)]
+	want, ok := c.users[string(username)]
 	if !ok {
 		return false
 	}
-	return subtle.ConstantTimeCompare([]byte(u.Password), password) == 1
+	return subtle.ConstantTimeCompare([]byte(want), password) == 1
 }
 
 // allowed applies the user's ACL; anonymous clients and users without rules
@@ -43,11 +37,11 @@ func (c *config) allowed(cl *mqtt.Client, topic string, write bool) bool {
 	if cl.Net.Inline || len(c.users) == 0 {
 		return true
 	}
-	u, ok := c.users[string(cl.Properties.Username)]
-	if !ok || len(u.ACL) == 0 {
+	acl := c.acls[string(cl.Properties.Username)]
+	if len(acl) == 0 {
 		return true
 	}
-	for _, r := range u.ACL {
+	for _, r := range acl {
 		if matchFilter(r.Filter, topic) {
 			if write {
 				return r.Write

@@ -38,7 +38,7 @@ func TestAnonymousAllowedWithUsers(t *testing.T) {
 }
 
 func TestACL(t *testing.T) {
-	s := newServer(t, WithUser("dev", "pw",
+	s := newServer(t, WithUser("dev", "pw"), WithACL("dev",
 		ACL{Filter: "cmd/#", Read: true},
 		ACL{Filter: "telemetry/#", Write: true},
 		ACL{Filter: "echo/#", Read: true, Write: true},
@@ -103,7 +103,7 @@ func TestACL(t *testing.T) {
 // mochi checks write ACLs on the raw topic name, which is empty when a
 // publish uses a topic alias; the fake checks the resolved topic.
 func TestACLWithTopicAlias(t *testing.T) {
-	s := newServer(t, WithUser("dev", "pw", ACL{Filter: "telemetry/#", Read: true, Write: true}))
+	s := newServer(t, WithUser("dev", "pw"), WithACL("dev", ACL{Filter: "telemetry/#", Read: true, Write: true}))
 	c := mustV5(t, s.Addr(), "dev", withCreds("dev", "pw"))
 	c.sub(t, "telemetry/#", 1)
 	alias := uint16(1)
@@ -113,4 +113,9 @@ func TestACLWithTopicAlias(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "telemetry/t1", c.next(t).Topic)
 	}
+}
+
+func TestACLForUnknownUser(t *testing.T) {
+	_, err := New(WithUser("dev", "pw"), WithACL("ghost", ACL{Filter: "#", Read: true}))
+	require.ErrorContains(t, err, "ghost")
 }

@@ -8,8 +8,9 @@
 //	// connect any MQTT client to srv.URL() ("mqtt://127.0.0.1:port")
 //
 // Compared with a stock mochi server it
-//   - accepts anonymous clients, or real username/password with per-user
-//     topic ACLs (WithUser), answering bad credentials with Mosquitto's codes;
+//   - accepts anonymous clients, or real username/password (WithUser) with
+//     per-user topic ACLs (WithACL), answering bad credentials with
+//     Mosquitto's codes;
 //   - raises mochi's per-client queue and inflight limits so bursts are
 //     never dropped silently;
 //   - offers TLS with a throw-away CA (WithTLS) and WebSocket, plain and
@@ -20,9 +21,18 @@
 //     gets CONNACK 0x01, a 3.1.1 empty client ID without clean session 0x02,
 //     an oversized packet (WithMaxPacketSize) DISCONNECT 0x95 in v5;
 //   - records what was published (Published), shows retained messages and
-//     sessions (Retained, Clients), injects faults (RejectConnect,
-//     FailPublish, DropDeliveries, DelayDeliveries, DisconnectAll) and
-//     restarts keeping durable state (Restart, WithDataDir).
+//     sessions (Retained, Clients), injects faults and restarts keeping
+//     durable state (Restart, WithDataDir).
+//
+// Faults follow the brokerkit model (package fault): FailNext(op, target,
+// n, code) and Delay(op, d) on OpConnect, OpPublish and OpSubscribe return
+// a *fault.Handle (Hits, Wait, Remove); an unknown op is an error.
+// DropConnections cuts every connection; ResetFaults removes every rule and
+// Faults lists them. MQTT-specific: DropDeliveries and DelayDeliveries act
+// on topic filters, DisconnectClient on one client.
+//
+// There is no WithClock: mochi runs its own timers (will delay, session and
+// message expiry, keepalive) on the system clock.
 //
 // Known differences from Mosquitto 2.0.11 are listed in the brokerkit MQTT
 // note: mochi closes the socket right after a server DISCONNECT, echoes user

@@ -6,25 +6,56 @@ import (
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/brokerkit/brokerkit/fault"
 )
 
-// RejectConnect makes the next n CONNECTs from clientID ("" = any client;
-// n < 0 = until ResetFaults) fail with CONNACK reason code (a v5 code such as
-// 0x88 server unavailable or 0x8A banned; v3 clients get the matching 3.1.1
-// code, 0x03 when there is none).
-func (s *Server) RejectConnect(clientID string, n int, code byte) {
-	_, _ = s.faults.Fail(opConnect, clientID, n, code)
+// Op is an MQTT operation a fault can be injected into.
+type Op string
+
+// The operations FailNext and Delay accept.
+const (
+	// OpConnect: the target is the client ID; a failure is the CONNACK
+	// reason code (a v5 code such as 0x88 server unavailable or 0x8A
+	// banned; v3 clients get the matching 3.1.1 code, 0x03 when there is
+	// none).
+	OpConnect Op = "CONNECT"
+	// OpPublish: the target is the topic name; v5 QoS 1/2 publishers get
+	// PUBACK/PUBREC with the code (e.g. 0x97 quota exceeded); QoS 0 and v3
+	// publishes are acknowledged as usual but not delivered or retained,
+	// which is all those protocols can express.
+	OpPublish Op = "PUBLISH"
+	// OpSubscribe: the target is the topic filter; the SUBACK carries the
+	// code for that filter (v3 clients get 0x80) and nothing is subscribed.
+	OpSubscribe Op = "SUBSCRIBE"
+)
+
+func (s *Server) initFaults() {
+	s.faults.SetOps(string(OpConnect), string(OpPublish), string(OpSubscribe))
 }
 
-// DelayConnect makes every CONNECT wait d before it is answered (0 removes).
-func (s *Server) DelayConnect(d time.Duration) { _, _ = s.faults.Delay(opConnect, d) }
+// FailNext makes the next n requests of op on target fail with the reason
+// code code (see the Op constants for what target and code mean). Target
+// "" (fault.Any) matches every target; n < 0 fails until the handle is
+// removed or ResetFaults. An unknown op is an error. Faults survive Restart.
+func (s *Server) FailNext(op Op, target string, n int, code byte) (*fault.Handle, error) {
+	h, err := s.faults.Fail(string(op), target, n, code)
+	if err != nil {
+		return nil, fmt.Errorf("mqttfake: %w", err)
+	}
+	return h, nil
+}
 
-// FailPublish makes the next n publishes to topic ("" = any; n < 0 = until
-// ResetFaults) fail: v5 QoS 1/2 publishers get PUBACK/PUBREC with code (e.g.
-// 0x97 quota exceeded); QoS 0 and v3 publishes are acknowledged as usual
-// but not delivered, which is all those protocols can express.
-func (s *Server) FailPublish(topic string, n int, code byte) {
-	_, _ = s.faults.Fail(opPublish, topic, n, code)
+// Delay makes every request of op wait d before it is handled, until the
+// handle is removed or ResetFaults; a later Delay of the same op replaces
+// it. The wait is on the client's connection, so later packets of that
+// client wait too. Delays end early when the server closes or restarts.
+func (s *Server) Delay(op Op, d time.Duration) (*fault.Handle, error) {
+	h, err := s.faults.Delay(string(op), d)
+	if err != nil {
+		return nil, fmt.Errorf("mqttfake: %w", err)
+	}
+	return h, nil
 }
 
 // DropDeliveries makes the next n messages published on topics matching
@@ -38,32 +69,38 @@ func (s *Server) DropDeliveries(filter string, n int) { s.delivery.add(filter, n
 // and per-publisher order is kept.
 func (s *Server) DelayDeliveries(filter string, d time.Duration) { s.delivery.add(filter, 0, d) }
 
-// ResetFaults removes every injected fault.
+// ResetFaults removes every injected fault (FailNext, Delay and the
+// delivery rules).
 func (s *Server) ResetFaults() {
 	s.faults.Reset()
 	s.delivery.reset()
 }
 
-// DisconnectAll drops every connected client (v5 clients first get
-// DISCONNECT 0x98, administrative action) and reports how many there were.
-// As after a network failure, persistent sessions survive and wills are
-// published.
-func (s *Server) DisconnectAll() int {
+// Faults lists the FailNext and Delay rules installed, in the order they
+// apply (the filter-based delivery rules are not included).
+func (s *Server) Faults() []fault.Rule { return s.faults.Rules() }
+
+// DropConnections cuts every client connection, as a network failure would
+// (v5 clients first get DISCONNECT 0x98, administrative action), and
+// reports how many connections were open. Persistent sessions survive and
+// wills are published. The broker keeps serving.
+func (s *Server) DropConnections() int {
 	g, err := s.current()
 	if err != nil {
 		return 0
 	}
-	n := 0
+	// Counted first: a client told to go may close its side before CloseAll.
+	n := s.conns.Count()
 	for _, cl := range g.m.Clients.GetAll() {
-		if !cl.Net.Inline && !cl.Closed() {
-			disconnect(cl, packets.ErrAdministrativeAction)
-			n++
+		if !cl.Net.Inline && !cl.Closed() && cl.Properties.ProtocolVersion == 5 {
+			sendDisconnect(cl, packets.ErrAdministrativeAction)
 		}
 	}
+	s.conns.CloseAll()
 	return n
 }
 
-// DisconnectClient drops one connected client, like DisconnectAll.
+// DisconnectClient drops one connected client, like DropConnections.
 func (s *Server) DisconnectClient(clientID string) error {
 	g, err := s.current()
 	if err != nil {
@@ -75,6 +112,22 @@ func (s *Server) DisconnectClient(clientID string) error {
 	}
 	disconnect(cl, packets.ErrAdministrativeAction)
 	return nil
+}
+
+// sleep waits d for a Delay or DelayDeliveries rule, ending early when g
+// stops (Close or Restart); it reports whether the whole delay passed.
+func (g *generation) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-g.stopping:
+		return false
+	}
 }
 
 // deliveryRules are the topic-filter faults; fault.Injector matches targets

@@ -8,12 +8,6 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
-// Operation names used with the fault injector.
-const (
-	opConnect = "CONNECT"
-	opPublish = "PUBLISH"
-)
-
 // fakeHook is where the fake changes mochi's behaviour: Mosquitto-compatible
 // CONNACK codes, auth and ACLs, faults, and the publish log.
 type fakeHook struct {
@@ -21,6 +15,7 @@ type fakeHook struct {
 	s      *Server
 	g      *generation
 	resend resender
+	subs   subFaults
 }
 
 func (h *fakeHook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
@@ -40,7 +35,7 @@ func (h *fakeHook) ID() string { return "brokerkit-fake" }
 func (h *fakeHook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnPacketRead, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
-		mqtt.OnPacketEncode, mqtt.OnPublish,
+		mqtt.OnPacketEncode, mqtt.OnPublish, mqtt.OnSubscribe, mqtt.OnSubscribed,
 		mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnDisconnect,
 	}, []byte{b})
 }
@@ -68,10 +63,8 @@ func (h *fakeHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if !cfg.authenticate(pk.Connect.Username, pk.Connect.Password, pk.Connect.UsernameFlag) {
 		return refuse(cl, packets.ErrNotAuthorized.Code)
 	}
-	code, fail, delay := h.s.faults.Check(opConnect, cl.ID)
-	if delay > 0 {
-		time.Sleep(delay)
-	}
+	code, fail, delay := h.s.faults.Check(string(OpConnect), cl.ID)
+	h.g.sleep(delay)
 	if fail {
 		return refuse(cl, code)
 	}
@@ -150,12 +143,10 @@ func (h *fakeHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 	// Not authorized: v5 QoS 1/2 get 0x87, everything else is acked and
 	// dropped (Mosquitto 2.0.11 acks a denied 3.1.1 publish with rc 0).
 	if h.s.cfg.allowed(cl, pk.TopicName, true) {
-		code, fail, delay = h.s.faults.Check(opPublish, pk.TopicName)
+		code, fail, delay = h.s.faults.Check(string(OpPublish), pk.TopicName)
 		var d time.Duration
 		d, drop = h.s.delivery.check(pk.TopicName)
-		if delay += d; delay > 0 {
-			time.Sleep(delay)
-		}
+		h.g.sleep(delay + d)
 	}
 	h.s.rec.add(cl.ID, pk, fail || drop)
 	if !fail {

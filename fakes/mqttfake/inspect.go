@@ -216,8 +216,9 @@ func (s *Server) Stats() Stats {
 }
 
 // Publish injects a message as the broker itself (seeding): it bypasses
-// ACLs and faults, and subscribers receive it at up to qos.
-func (s *Server) Publish(topic string, payload []byte, retain bool, qos byte) error {
+// ACLs and faults, and subscribers receive it at up to qos. The argument
+// order is mqttclient.Client.Publish's.
+func (s *Server) Publish(topic string, payload []byte, qos byte, retain bool) error {
 	g, err := s.current()
 	if err != nil {
 		return err

@@ -3,12 +3,17 @@ package mqttfake
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/eclipse/paho.golang/paho"
 	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/internal/datadir"
 )
 
 // TestCloseWhileConnecting hammers mochi #541: Close racing connections that
@@ -99,7 +104,7 @@ func TestDataDirPersistsAcrossProcesses(t *testing.T) {
 	// a round trip on c lets the scan finish first.
 	c.sync(t)
 	c.close()
-	require.NoError(t, s1.Publish("d/retained", []byte("on disk"), true, 1))
+	require.NoError(t, s1.Publish("d/retained", []byte("on disk"), 1, true))
 	require.NoError(t, s1.Close())
 
 	s2 := newServer(t, WithDataDir(dir))
@@ -157,7 +162,7 @@ func TestInspectClientsAndStats(t *testing.T) {
 func TestPublishLogKeepsTheLastN(t *testing.T) {
 	s := newServer(t, WithPublishLog(3))
 	for i := range 10 {
-		require.NoError(t, s.Publish("log", []byte(fmt.Sprint(i)), false, 0))
+		require.NoError(t, s.Publish("log", []byte(fmt.Sprint(i)), 0, false))
 	}
 	var got []string
 	for _, m := range s.Published("log") {
@@ -177,16 +182,118 @@ func TestRestartKeepsEveryListenerAddress(t *testing.T) {
 	require.ErrorIs(t, s.Restart(), ErrClosed)
 }
 
-func TestSaveWhileRunning(t *testing.T) {
-	dir := t.TempDir()
-	s1 := newServer(t, WithDataDir(dir))
-	require.NoError(t, s1.Publish("cp/1", []byte("checkpointed"), true, 0))
-	require.NoError(t, s1.Save())
+// crash stops s as a killed process would: nothing more reaches the data
+// dir (no final snapshot), and its lock is released.
+func crash(t *testing.T, s *Server) {
+	t.Helper()
+	s.mu.Lock()
+	st := s.store
+	s.store = nil
+	s.mu.Unlock()
+	require.NoError(t, st.close())
+	require.NoError(t, s.Close())
+}
 
-	s2 := newServer(t, WithDataDir(dir)) // as if s1's process had been killed
+// Every acknowledged change is in the data dir before Close: a crash loses
+// none of it.
+func TestDataDirIsWriteThrough(t *testing.T) {
+	dir := t.TempDir()
+	s1, err := New(WithDataDir(dir))
+	require.NoError(t, err)
+	t.Cleanup(func() { s1.Close() })
+
+	_, err = New(WithDataDir(dir))
+	require.ErrorIs(t, err, datadir.ErrLocked, "a second server cannot use the dir")
+
+	c := mustV5(t, s1.Addr(), "durable", withSession(3600))
+	c.sub(t, "w/#", 1)
+	c.sub(t, "gone/#", 1)
+	_, err = c.Unsubscribe(ctx(t), &paho.Unsubscribe{Topics: []string{"gone/#"}})
+	require.NoError(t, err)
+	c.close()
+	pub := mustV5(t, s1.Addr(), "pub")
+	pub.pub(t, "w/retained", "kept", 1, true)
+	pub.pub(t, "w/cleared", "x", 1, true)
+	pub.pub(t, "w/cleared", "", 1, true)
+	pub.pub(t, "w/live", "queued", 1, false)
+	pub.sync(t) // the queued copy is written as it is routed, after the PUBACK
+	crash(t, s1)
+
+	s2 := newServer(t, WithDataDir(dir))
 	ret := s2.Retained()
 	require.Len(t, ret, 1)
-	require.Equal(t, "checkpointed", string(ret[0].Payload))
+	require.Equal(t, "kept", string(ret[0].Payload))
+	ci, ok := s2.Client("durable")
+	require.True(t, ok)
+	require.Equal(t, []string{"w/#"}, ci.Subscriptions)
+	// The session was offline for the retained publishes too.
+	require.Equal(t, 4, ci.Pending)
+	c2 := mustV5(t, s2.Addr(), "durable", withSession(3600))
+	require.True(t, c2.connack.SessionPresent)
+	var got []string
+	for range 4 {
+		got = append(got, string(c2.next(t).Payload))
+	}
+	require.Equal(t, []string{"kept", "x", "", "queued"}, got)
+}
 
-	require.Error(t, newServer(t).Save(), "no data dir")
+// A crash mid-append leaves a torn record: it is cut, never a failed start.
+func TestDataDirTornTail(t *testing.T) {
+	dir := t.TempDir()
+	s1, err := New(WithDataDir(dir))
+	require.NoError(t, err)
+	require.NoError(t, s1.Publish("t/1", []byte("whole"), 0, true))
+	crash(t, s1)
+	f, err := os.OpenFile(filepath.Join(dir, logFile), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.Write([]byte{0, 0, 0, 40, 1, 2, 3, 4, '{', '"'}) // header of a record that never got written
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	s2 := newServer(t, WithDataDir(dir))
+	ret := s2.Retained()
+	require.Len(t, ret, 1)
+	require.Equal(t, "whole", string(ret[0].Payload))
+	require.NoError(t, s2.Publish("t/2", []byte("after"), 0, true))
+	require.NoError(t, s2.Close())
+	s3 := newServer(t, WithDataDir(dir))
+	require.Len(t, s3.Retained(), 2)
+}
+
+// The log is folded into the snapshot as it grows, so its size (and the
+// replay at start) stays bounded.
+func TestDataDirCompacts(t *testing.T) {
+	dir := t.TempDir()
+	s1, err := New(WithDataDir(dir), func(c *config) { c.compactAt = 1024 })
+	require.NoError(t, err)
+	for i := range 200 {
+		require.NoError(t, s1.Publish(fmt.Sprintf("c/%d", i%20), []byte(fmt.Sprint(i)), 0, true))
+	}
+	fi, err := os.Stat(filepath.Join(dir, logFile))
+	require.NoError(t, err)
+	require.Less(t, fi.Size(), int64(1024))
+	_, err = os.Stat(filepath.Join(dir, snapshotFile))
+	require.NoError(t, err)
+	crash(t, s1)
+
+	s2 := newServer(t, WithDataDir(dir))
+	ret := s2.Retained()
+	require.Len(t, ret, 20)
+	require.Equal(t, "199", string(s2.Retained()[slices.IndexFunc(ret, func(m Message) bool { return m.Topic == "c/19" })].Payload))
+}
+
+// Restart keeps installed faults: their handles stay valid.
+func TestRestartKeepsFaults(t *testing.T) {
+	s := newServer(t)
+	h, err := s.FailNext(OpConnect, "later", 1, 0x88)
+	require.NoError(t, err)
+	mustV5(t, s.Addr(), "a")
+	require.NoError(t, s.Restart())
+	require.Len(t, s.Faults(), 1)
+	conn, err := net.Dial("tcp", s.Addr())
+	require.NoError(t, err)
+	_, err = dialV5(t, conn, "later")
+	require.Error(t, err)
+	require.Equal(t, 1, h.Hits())
+	mustV5(t, s.Addr(), "later")
 }

@@ -2,7 +2,9 @@ package mqttfake
 
 import (
 	"crypto/tls"
+	"fmt"
 	"log/slog"
+	"sort"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 )
@@ -20,10 +22,13 @@ type config struct {
 	wss        bool
 	wssAddr    string
 	logger     *slog.Logger
-	users      map[string]User
+	users      map[string]string // name → password
+	acls       map[string][]ACL  // name → rules, from WithACL
 	anonymous  *bool
 	maxPacket  uint32
 	dataDir    string
+	syncWrites bool
+	compactAt  int64 // log size that triggers a snapshot; tests lower it
 	publishLog int
 	caps       func(*mqtt.Capabilities)
 }
@@ -77,17 +82,29 @@ func WithSecureWebSocketAddr(addr string) Option {
 	return func(c *config) { c.wss, c.wssAddr = true, addr }
 }
 
-// WithUser adds a user. Once any user exists, clients must authenticate
-// (unless WithAnonymous(true)); a wrong password gets CONNACK 0x87 (v5) or
-// 0x05 (v3), as Mosquitto answers. Without acl the user may use every topic;
-// with acl the first rule whose filter matches decides and anything unmatched
-// is denied.
-func WithUser(name, password string, acl ...ACL) Option {
+// WithUser adds a user (repeatable). Once any user exists, clients must
+// authenticate with CONNECT username and password (unless
+// WithAnonymous(true)); a wrong password gets CONNACK 0x87 (v5) or 0x05
+// (v3), as Mosquitto answers. A user may use every topic unless WithACL
+// restricts it.
+func WithUser(name, password string) Option {
 	return func(c *config) {
 		if c.users == nil {
-			c.users = map[string]User{}
+			c.users = map[string]string{}
 		}
-		c.users[name] = User{Password: password, ACL: acl}
+		c.users[name] = password
+	}
+}
+
+// WithACL restricts a user given to WithUser to the topics rules allow: the
+// first rule whose filter matches decides and anything unmatched is denied.
+// Rules of repeated WithACL calls for one user add up, in order.
+func WithACL(user string, rules ...ACL) Option {
+	return func(c *config) {
+		if c.acls == nil {
+			c.acls = map[string][]ACL{}
+		}
+		c.acls[user] = append(c.acls[user], rules...)
 	}
 }
 
@@ -100,9 +117,21 @@ func WithAnonymous(allow bool) Option { return func(c *config) { c.anonymous = &
 // DISCONNECT 0x95 for v5 clients; v5 clients are told the limit in CONNACK.
 func WithMaxPacketSize(n uint32) Option { return func(c *config) { c.maxPacket = n } }
 
-// WithDataDir keeps retained messages and persistent sessions in dir: they
-// are loaded by New and written by Close and Restart.
+// WithDataDir keeps retained messages and persistent sessions (with their
+// subscriptions and queued QoS 1/2 messages) in dir, write-through: each
+// change is appended to a log as mochi makes it — retained messages,
+// sessions and subscriptions before the client gets its PUBACK, CONNACK or
+// SUBACK; messages queued for a session as they are routed, just after the
+// publisher's PUBACK (mochi acknowledges first). The log is folded into a
+// snapshot when it grows and on Close and Restart. New loads what dir
+// holds; a torn log tail left by a crash is cut off. The directory is
+// locked: a second Server, in any process, fails to start on it.
 func WithDataDir(dir string) Option { return func(c *config) { c.dataDir = dir } }
+
+// WithSyncWrites fsyncs the WithDataDir log on every change, so a machine
+// crash (not only a process crash) loses nothing acknowledged. Off by
+// default: slower, and rarely needed by tests.
+func WithSyncWrites() Option { return func(c *config) { c.syncWrites = true } }
 
 // WithPublishLog keeps the last n messages per topic for Published (default
 // 10000; 0 disables recording).
@@ -111,3 +140,18 @@ func WithPublishLog(n int) Option { return func(c *config) { c.publishLog = n } 
 // WithCapabilities lets the caller adjust mochi's capabilities after the
 // fake's defaults (raised write and inflight limits) are applied.
 func WithCapabilities(fn func(*mqtt.Capabilities)) Option { return func(c *config) { c.caps = fn } }
+
+// validate reports options that cannot work together.
+func (c *config) validate() error {
+	names := make([]string, 0, len(c.acls))
+	for name := range c.acls {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if _, ok := c.users[name]; !ok {
+			return fmt.Errorf("mqttfake: WithACL for %q, which no WithUser defines", name)
+		}
+	}
+	return nil
+}

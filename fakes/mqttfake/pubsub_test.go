@@ -32,7 +32,7 @@ func TestPubSubAllQoS(t *testing.T) {
 
 func TestV311ClientAndRetained(t *testing.T) {
 	s := newServer(t)
-	require.NoError(t, s.Publish("seed/x", []byte("seeded"), true, 1))
+	require.NoError(t, s.Publish("seed/x", []byte("seeded"), 1, true))
 
 	opts := pahov3.NewClientOptions().AddBroker(s.URL()).SetClientID("v3").SetProtocolVersion(4)
 	c := pahov3.NewClient(opts)
@@ -209,7 +209,7 @@ func TestTopicAliasToClient(t *testing.T) {
 	})
 	sub.sub(t, "out/#", 0)
 	for range 2 {
-		require.NoError(t, s.Publish("out/long/topic/name", []byte("x"), false, 0))
+		require.NoError(t, s.Publish("out/long/topic/name", []byte("x"), 0, false))
 	}
 	first, second := sub.next(t), sub.next(t)
 	require.Equal(t, "out/long/topic/name", first.Topic)

@@ -13,6 +13,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"github.com/brokerkit/brokerkit/fault"
+	"github.com/brokerkit/brokerkit/internal/conntrack"
 	"github.com/brokerkit/brokerkit/internal/tlsca"
 )
 
@@ -35,6 +36,8 @@ type Server struct {
 	faults   fault.Injector[byte]
 	delivery deliveryRules
 	rec      recorder
+	conns    conntrack.Tracker // every client connection, for DropConnections
+	store    *store            // nil without WithDataDir
 
 	mu     sync.Mutex
 	gen    *generation
@@ -43,9 +46,10 @@ type Server struct {
 
 // generation is one mochi instance; Restart replaces it.
 type generation struct {
-	m    *mqtt.Server
-	gate *gate
-	lns  []*listener
+	m        *mqtt.Server
+	gate     *gate
+	lns      []*listener
+	stopping chan struct{} // closed when stop begins: ends injected delays
 }
 
 // New starts a broker. Close it when done.
@@ -54,7 +58,11 @@ func New(opts ...Option) (*Server, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.logger}
+	s.initFaults()
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -74,12 +82,19 @@ func New(opts ...Option) (*Server, error) {
 			s.ca, s.serverTLS = ca, srv
 		}
 	}
-	snap, err := loadSnapshot(cfg.dataDir)
-	if err != nil {
-		return nil, err
+	var snap *snapshot
+	if cfg.dataDir != "" {
+		st, loaded, err := openStore(cfg.dataDir, cfg.syncWrites, cfg.compactAt, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.store, snap = st, loaded
 	}
 	g, err := s.start(snap)
 	if err != nil {
+		if s.store != nil {
+			_ = s.store.close()
+		}
 		return nil, err
 	}
 	s.gen = g
@@ -100,12 +115,17 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 		Capabilities:           caps,
 		SysTopicResendInterval: 10, // like Mosquitto's sys_interval; each tick reads MemStats
 	})
-	g := &generation{m: m, gate: newGate()}
+	g := &generation{m: m, gate: newGate(), stopping: make(chan struct{})}
 	if err := m.AddHook(&fakeHook{s: s, g: g}, nil); err != nil {
 		return nil, err
 	}
 	if snap != nil {
 		if err := m.AddHook(&restoreHook{snap: snap}, nil); err != nil {
+			return nil, err
+		}
+	}
+	if s.store != nil {
+		if err := m.AddHook(&persistHook{st: s.store, m: m}, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -134,6 +154,7 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 			s.abort(g)
 			return nil, fmt.Errorf("mqttfake: listen %s on %s: %w", sp.id, addr, err)
 		}
+		ln = s.conns.Listener(ln)
 		if sp.proto == "tls" || sp.proto == "wss" {
 			ln = tls.NewListener(ln, s.serverTLS)
 		}
@@ -186,6 +207,7 @@ func (s *Server) prepare(c net.Conn) (net.Conn, bool) {
 // Order matters (mochi #541): stop accepting, disconnect clients, close
 // every socket, wait for every handler, and only then call mochi's Close.
 func (s *Server) stop(g *generation) *snapshot {
+	close(g.stopping)
 	for _, l := range g.lns {
 		l.shutdown()
 	}
@@ -212,19 +234,24 @@ func (s *Server) stop(g *generation) *snapshot {
 // requires here (the client did not send DISCONNECT).
 func disconnect(cl *mqtt.Client, code packets.Code) {
 	if cl.Properties.ProtocolVersion == 5 {
-		_ = cl.WritePacket(packets.Packet{
-			FixedHeader: packets.FixedHeader{Type: packets.Disconnect},
-			ReasonCode:  code.Code,
-		})
+		sendDisconnect(cl, code)
 	}
 	if c := cl.Net.Conn; c != nil {
 		_ = c.Close()
 	}
 }
 
+// sendDisconnect sends a v5 client a server DISCONNECT with code.
+func sendDisconnect(cl *mqtt.Client, code packets.Code) {
+	_ = cl.WritePacket(packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Disconnect},
+		ReasonCode:  code.Code,
+	})
+}
+
 // Close disconnects every client, stops the broker and, with WithDataDir,
-// saves retained messages and sessions. It is safe to call more than once
-// and while clients are still connecting.
+// folds the log into the snapshot and releases the directory. It is safe to
+// call more than once and while clients are still connecting.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -232,29 +259,23 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.faults.Close()
 	snap := s.stop(s.gen)
-	return saveSnapshot(s.cfg.dataDir, snap)
-}
-
-// Save writes the current retained messages and persistent sessions to the
-// WithDataDir directory while the broker keeps running (Close and Restart
-// save by themselves), e.g. as a periodic checkpoint for `brokerkit up`.
-// Messages still being routed while it runs may or may not be included.
-func (s *Server) Save() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
+	if s.store == nil {
+		return nil
 	}
-	if s.cfg.dataDir == "" {
-		return errors.New("mqttfake: Save needs WithDataDir")
+	err := s.store.reset(snap)
+	if cerr := s.store.close(); err == nil {
+		err = cerr
 	}
-	return saveSnapshot(s.cfg.dataDir, capture(s.gen.m))
+	return err
 }
 
 // Restart stops the broker, dropping every connection, and starts it again
 // on the same addresses with retained messages, persistent sessions and
 // their queued QoS 1/2 messages kept, as a broker with persistence would.
+// It works in memory (WithDataDir is not needed). Users, installed faults
+// (their handles stay valid; see ResetFaults) and the publish log are kept.
 func (s *Server) Restart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -262,12 +283,18 @@ func (s *Server) Restart() error {
 		return ErrClosed
 	}
 	snap := s.stop(s.gen)
-	if err := saveSnapshot(s.cfg.dataDir, snap); err != nil {
-		return err
+	if s.store != nil {
+		if err := s.store.reset(snap); err != nil {
+			s.log.Error("mqttfake: restart", "error", err)
+		}
 	}
 	g, err := s.start(snap)
 	if err != nil {
 		s.closed = true
+		s.faults.Close()
+		if s.store != nil {
+			_ = s.store.close()
+		}
 		return fmt.Errorf("mqttfake: restart: %w", err)
 	}
 	s.gen = g

@@ -2,11 +2,6 @@ package mqttfake
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -17,8 +12,9 @@ import (
 // The durable state (retained messages, persistent sessions with their
 // subscriptions and queued QoS 1/2 messages) is captured from a stopped
 // mochi instance and fed to the next one through mochi's own storage-hook
-// restore path. A JSON file keeps it across processes; mochi's storage
-// backends would each add a database dependency.
+// restore path (Restart, in memory). With WithDataDir the same snapshot,
+// as JSON, is the compacted form of the store's log (store.go); mochi's
+// storage backends would each add a database dependency.
 
 const snapshotFile = "mqttfake-state.json"
 
@@ -126,54 +122,4 @@ func (h *restoreHook) StoredInflightMessages() ([]storage.Message, error) {
 }
 func (h *restoreHook) StoredRetainedMessages() ([]storage.Message, error) {
 	return h.snap.Retained, nil
-}
-
-// loadSnapshot reads dir's state file; no dir or no file means no state.
-func loadSnapshot(dir string) (*snapshot, error) {
-	if dir == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(filepath.Join(dir, snapshotFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("mqttfake: load state: %w", err)
-	}
-	var snap snapshot
-	if err := json.Unmarshal(b, &snap); err != nil {
-		return nil, fmt.Errorf("mqttfake: load state %s: %w", filepath.Join(dir, snapshotFile), err)
-	}
-	return &snap, nil
-}
-
-// saveSnapshot writes the state file atomically (temp file + rename).
-func saveSnapshot(dir string, snap *snapshot) error {
-	if dir == "" {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("mqttfake: save state: %w", err)
-	}
-	b, err := json.MarshalIndent(snap, "", " ")
-	if err != nil {
-		return fmt.Errorf("mqttfake: save state: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, snapshotFile+".*")
-	if err != nil {
-		return fmt.Errorf("mqttfake: save state: %w", err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("mqttfake: save state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("mqttfake: save state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, snapshotFile)); err != nil {
-		return fmt.Errorf("mqttfake: save state: %w", err)
-	}
-	return nil
 }
