@@ -12,6 +12,7 @@ import (
 	"github.com/brokerkit/brokerkit/clients/pulsarclient"
 	"github.com/brokerkit/brokerkit/fixtures"
 	"github.com/brokerkit/brokerkit/fixtures/kafkatest"
+	"github.com/brokerkit/brokerkit/fixtures/mqtttest"
 	"github.com/brokerkit/brokerkit/fixtures/nacostest"
 	"github.com/brokerkit/brokerkit/fixtures/pulsartest"
 )
@@ -61,6 +62,16 @@ func TestUpExportsAreEnoughForEveryTestPackage(t *testing.T) {
 			p.Close()
 			require.NoError(t, err, name)
 		}
+	})
+	t.Run("mqtt", func(t *testing.T) {
+		env := mqtttest.New(t, mqtttest.WithUser("alice", "secret"))
+		require.Equal(t, fixtures.External, env.Mode())
+		topic := env.Topic(t)
+		c := env.Client(t, mqtttest.AsUser("alice"))
+		msgs, err := c.SubscribeChan(ctx, topic+"/#", 1, 1)
+		require.NoError(t, err)
+		require.NoError(t, c.Publish(ctx, topic+"/x", []byte("x"), 1, false))
+		require.Equal(t, "x", string((<-msgs).Payload))
 	})
 	t.Run("nacos", func(t *testing.T) {
 		env := nacostest.New(t, nacostest.WithUser("alice", "secret"))

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"context"
 	"flag"
 	"net"
@@ -62,10 +64,20 @@ func (m *mqttBackend) start(_ context.Context, c *common) (*running, error) {
 	if u := srv.WSURL(); u != "" {
 		addrs["websocket"] = u
 	}
+	env := map[string]string{"BROKERKIT_MQTT_ADDR": srv.Addr()}
+	if len(c.users) > 0 {
+		// Every --user has full access: mqtttest's name:password form
+		// without rules (mqtttest.UserSpec; not imported, it pulls in testing).
+		specs := make([]string, len(c.users))
+		for i, u := range c.users {
+			specs[i] = u.name + ":" + u.password
+		}
+		env["BROKERKIT_MQTT_USERS"] = strings.Join(specs, ",")
+	}
 	return &running{
 		Name:  "mqtt",
 		Addrs: addrs,
-		Env:   map[string]string{"BROKERKIT_MQTT_ADDR": srv.Addr()},
+		Env:   env,
 		Notes: notes,
 		close: srv.Close,
 	}, nil
