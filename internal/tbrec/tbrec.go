@@ -17,6 +17,7 @@ type Recorder struct {
 	// Msg is what the last Skip, Fatal or Error said.
 	Msg      string
 	cleanups []func()
+	example  bool // made by Example: Skip and Fatal panic with their message
 }
 
 // Skipped reports whether a Skip was recorded.
@@ -46,6 +47,9 @@ func (r *Recorder) Errorf(format string, args ...any) {
 
 func (r *Recorder) end(flag *bool, msg string) {
 	*flag, r.Msg = true, msg
+	if r.example {
+		panic("brokerkit example: " + msg)
+	}
 	panic(ended{})
 }
 
