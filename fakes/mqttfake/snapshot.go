@@ -41,22 +41,7 @@ func capture(m *mqtt.Server) *snapshot {
 		if cl.Net.Inline || (p.ProtocolVersion == 5 && p.Props.SessionExpiryInterval == 0) || (p.ProtocolVersion < 5 && p.Clean) {
 			continue // session ends with the connection
 		}
-		snap.Clients = append(snap.Clients, storage.Client{
-			ID:              id,
-			T:               storage.ClientKey,
-			Listener:        cl.Net.Listener,
-			Username:        p.Username,
-			Clean:           p.Clean,
-			ProtocolVersion: p.ProtocolVersion,
-			Properties: storage.ClientProperties{
-				SessionExpiryInterval:     p.Props.SessionExpiryInterval,
-				SessionExpiryIntervalFlag: p.Props.SessionExpiryIntervalFlag,
-				ReceiveMaximum:            p.Props.ReceiveMaximum,
-				TopicAliasMaximum:         p.Props.TopicAliasMaximum,
-				MaximumPacketSize:         p.Props.MaximumPacketSize,
-				User:                      p.Props.User,
-			},
-		})
+		snap.Clients = append(snap.Clients, *storedClient(cl))
 		for _, sub := range cl.State.Subscriptions.GetAll() {
 			snap.Subscriptions = append(snap.Subscriptions, storage.Subscription{
 				T:                 storage.SubscriptionKey,
