@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -441,4 +442,33 @@ func TestMessageMaxBytesIsKafkasDefault(t *testing.T) {
 	_, err = adm.AlterTopicConfigs(ctx(t), []kadm.AlterConfig{{Name: "max.message.bytes", Value: kmsg.StringPtr("2097152")}}, "roomy")
 	require.NoError(t, err)
 	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "roomy", Value: big}).FirstErr())
+}
+
+// A crash keeps what was acknowledged: the data dir is copied while the
+// server runs (what a kill -9 leaves behind) and a new server starts on the
+// copy with the records and the group's committed offsets.
+func TestDataDirCopiedWhileRunningHasAcknowledgedData(t *testing.T) {
+	dir := t.TempDir()
+	s1 := start(t, WithDataDir(dir), WithTopic("t", 1))
+	cl := client(t, s1, kgo.ConsumerGroup("g"), kgo.ConsumeTopics("t"), kgo.DisableAutoCommit())
+	for _, v := range []string{"a", "b", "c"} {
+		require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte(v)}).FirstErr())
+	}
+	var got int
+	for got < 3 {
+		fs := cl.PollFetches(ctx(t))
+		require.NoError(t, fs.Err())
+		got += fs.NumRecords()
+	}
+	require.NoError(t, cl.CommitUncommittedOffsets(ctx(t)))
+
+	crashed := t.TempDir()
+	require.NoError(t, os.CopyFS(crashed, os.DirFS(dir)))
+	s2 := start(t, WithDataDir(crashed), WithTopic("t", 1))
+	recs, err := s2.Records(ctx(t), "t", 0)
+	require.NoError(t, err)
+	require.Len(t, recs, 3)
+	offs, err := s2.CommittedOffsets(ctx(t), "g")
+	require.NoError(t, err)
+	require.Equal(t, int64(3), offs["t"][0])
 }
