@@ -23,6 +23,7 @@ type kafkaBackend struct {
 func (*kafkaBackend) name() string { return "kafka" }
 
 func (k *kafkaBackend) flags(fs *flag.FlagSet) {
+	*k = kafkaBackend{} // each up starts from the defaults (repeatable flags append)
 	fs.IntVar(&k.port, "kafka-port", 9092, "Kafka port")
 	fs.StringVar(&k.advertised, "kafka-advertised-host", "", "host Kafka tells clients to dial (default: --host)")
 	fs.BoolVar(&k.autoCreate, "kafka-auto-create", true, "create unknown topics on first use, like auto.create.topics.enable")

@@ -20,6 +20,7 @@ type mqttBackend struct {
 func (*mqttBackend) name() string { return "mqtt" }
 
 func (m *mqttBackend) flags(fs *flag.FlagSet) {
+	*m = mqttBackend{} // each up starts from the defaults (repeatable flags append)
 	fs.IntVar(&m.port, "mqtt-port", 1883, "MQTT port (plain TCP)")
 	fs.IntVar(&m.tlsPort, "mqtt-tls-port", 8883, "MQTT over TLS port, served with --tls")
 	fs.IntVar(&m.wsPort, "mqtt-ws-port", -1, "MQTT over WebSocket port (-1: off)")

@@ -19,6 +19,7 @@ type nacosBackend struct {
 func (*nacosBackend) name() string { return "nacos" }
 
 func (n *nacosBackend) flags(fs *flag.FlagSet) {
+	*n = nacosBackend{} // each up starts from the defaults (repeatable flags append)
 	fs.IntVar(&n.port, "nacos-port", 8848, "Nacos HTTP port")
 	fs.IntVar(&n.grpcPort, "nacos-grpc-port", -1, "Nacos gRPC port (-1: HTTP port + 1000, as Nacos does)")
 	fs.StringVar(&n.seedDir, "nacos-seed-dir", "", "load configs from DIR/<namespace>/<group>/<dataId> at start")

@@ -20,6 +20,7 @@ type pulsarBackend struct {
 func (*pulsarBackend) name() string { return "pulsar" }
 
 func (p *pulsarBackend) flags(fs *flag.FlagSet) {
+	*p = pulsarBackend{} // each up starts from the defaults (repeatable flags append)
 	fs.IntVar(&p.port, "pulsar-port", 6650, "Pulsar binary protocol port")
 	fs.IntVar(&p.adminPort, "pulsar-admin-port", 8080, "Pulsar admin REST port")
 	fs.Var(&p.tokens, "pulsar-token", "require token auth and accept this token (repeatable)")
