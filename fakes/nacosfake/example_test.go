@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/nacos-group/nacos-sdk-go/v2/clients"
@@ -29,7 +30,10 @@ func Example() {
 	client, err := clients.NewConfigClient(vo.NacosClientParam{
 		ClientConfig: constant.NewClientConfig(
 			constant.WithNotLoadCacheAtStart(true),
-			constant.WithCacheDir(dir), constant.WithLogDir(dir), constant.WithLogLevel("error")),
+			constant.WithCacheDir(dir), constant.WithLogLevel("error"),
+			// The SDK's logger is process-wide and keeps writing after
+			// CloseClient: give it a directory that outlives this one.
+			constant.WithLogDir(filepath.Join(os.TempDir(), "nacos-example-logs"))),
 		ServerConfigs: []constant.ServerConfig{
 			*constant.NewServerConfig(srv.Host(), uint64(srv.HTTPPort())), // gRPC on HTTPPort()+1000
 		},

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brokerkit/brokerkit/clients/nacosclient"
+
 	"github.com/nacos-group/nacos-sdk-go/v2/clients"
 	"github.com/nacos-group/nacos-sdk-go/v2/clients/config_client"
 	"github.com/nacos-group/nacos-sdk-go/v2/clients/naming_client"
@@ -57,7 +59,7 @@ func clientParam(t testing.TB, srv *nacosfake.Server, opts ...clientOpt) vo.Naco
 		constant.WithDisableUseSnapShot(true),
 		constant.WithUpdateCacheWhenEmpty(true),
 		constant.WithCacheDir(dir+"/cache"),
-		constant.WithLogDir(dir+"/log"),
+		constant.WithLogDir(nacosclient.SharedLogDir()), // the SDK logger is global and outlives clients
 		constant.WithLogLevel("error"),
 	)
 	for _, o := range opts {

@@ -2,6 +2,7 @@ package v1compat_test
 
 import (
 	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
@@ -32,7 +33,8 @@ func param(t *testing.T, srv *nacosfake.Server, user, pass string) vo.NacosClien
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	return vo.NacosClientParam{
 		ClientConfig: &constant.ClientConfig{TimeoutMs: 5000, NotLoadCacheAtStart: true, UpdateCacheWhenEmpty: true,
-			CacheDir: dir + "/cache", LogDir: dir + "/log", LogLevel: "error", Username: user, Password: pass},
+			CacheDir: dir + "/cache", LogDir: filepath.Join(os.TempDir(), "brokerkit-nacos-sdk-v1-logs"), // the SDK logger is global and outlives clients
+			LogLevel: "error", Username: user, Password: pass},
 		ServerConfigs: []constant.ServerConfig{{IpAddr: srv.Host(), Port: uint64(srv.HTTPPort()), ContextPath: "/nacos"}},
 	}
 }
