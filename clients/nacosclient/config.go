@@ -18,9 +18,10 @@ const DefaultGroup = constant.DEFAULT_GROUP
 // Config is a config-centre client (nacos-sdk-go v2 over gRPC) bound to
 // one namespace. It is safe for concurrent use.
 type Config struct {
-	raw config_client.IConfigClient
-	dir string
-	ns  string
+	raw   config_client.IConfigClient
+	where string // the server, for errors
+	dir   string
+	ns    string
 
 	mu      sync.Mutex
 	closed  bool
@@ -52,10 +53,12 @@ func NewConfig(ep Endpoint, opts ...Option) (*Config, error) {
 	raw, err := clients.NewConfigClient(param)
 	if err != nil {
 		removeDir(dir)
-		return nil, mapErr("connect", err)
+		return nil, mapErrAt(ep.where(), "connect", err)
 	}
-	return &Config{raw: raw, dir: dir, ns: ep.Namespace, watches: map[configKey]*watch{}}, nil
+	return &Config{raw: raw, where: ep.where(), dir: dir, ns: ep.Namespace, watches: map[configKey]*watch{}}, nil
 }
+
+func (c *Config) fail(op string, err error) error { return mapErrAt(c.where, op, err) }
 
 // Raw returns the SDK client.
 func (c *Config) Raw() config_client.IConfigClient { return c.raw }
@@ -88,12 +91,12 @@ func (c *Config) Get(ctx context.Context, grp, dataID string) (string, error) {
 	}
 	s, err := c.raw.GetConfig(vo.ConfigParam{DataId: dataID, Group: group(grp)})
 	if err != nil {
-		return "", mapErr("get "+dataID, err)
+		return "", c.fail("get "+dataID, err)
 	}
 	// Nacos answers a missing config with errorCode 300, which the SDK
 	// turns into "" and no error; published content is never empty.
 	if s == "" {
-		return "", mapErr("get "+dataID, ErrNotFound)
+		return "", c.fail("get "+dataID, ErrNotFound)
 	}
 	return s, nil
 }
@@ -118,7 +121,7 @@ func (c *Config) publish(ctx context.Context, p vo.ConfigParam) error {
 	if err == nil && !ok {
 		err = ErrRejected
 	}
-	return mapErr("publish "+p.DataId, err)
+	return c.fail("publish "+p.DataId, err)
 }
 
 // Delete removes a config; deleting a missing config succeeds, as in Nacos.
@@ -130,7 +133,7 @@ func (c *Config) Delete(ctx context.Context, grp, dataID string) error {
 	if err == nil && !ok {
 		err = ErrRejected
 	}
-	return mapErr("delete "+dataID, err)
+	return c.fail("delete "+dataID, err)
 }
 
 // MD5 is the md5 Nacos keeps for content, the value PublishCAS compares.

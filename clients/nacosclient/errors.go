@@ -25,6 +25,21 @@ var (
 	ErrClosed = errors.New("nacosclient: client closed")
 )
 
+// where names the server an Endpoint points at, for errors about reaching it.
+func (e Endpoint) where() string {
+	return fmt.Sprintf("nacos at %s, gRPC port %d", e.Addr(), e.EffectiveGRPCPort())
+}
+
+// mapErrAt is mapErr for a client of the server at where: when the SDK says
+// only that it is not connected, the error names the server it tried.
+func mapErrAt(where, op string, err error) error {
+	e := mapErr(op, err)
+	if e != nil && strings.Contains(strings.ToLower(err.Error()), "not connected") {
+		return fmt.Errorf("%w (%s: not reachable?)", e, where)
+	}
+	return e
+}
+
 // mapErr classifies an SDK error. The SDK only passes on the server's
 // message text, so classification is by the messages Nacos 2.x sends.
 func mapErr(op string, err error) error {

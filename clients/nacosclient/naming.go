@@ -82,8 +82,9 @@ func fromModels(ms []model.Instance) []Instance {
 // Naming is a service-registry client (nacos-sdk-go v2: gRPC, HTTP for
 // persistent instances) bound to one namespace. Safe for concurrent use.
 type Naming struct {
-	raw naming_client.INamingClient
-	dir string
+	raw   naming_client.INamingClient
+	where string // the server, for errors
+	dir   string
 
 	mu     sync.Mutex
 	closed bool
@@ -104,6 +105,8 @@ type subscription struct {
 	w     *instWatch
 }
 
+func (n *Naming) fail(op string, err error) error { return mapErrAt(n.where, op, err) }
+
 // NewNaming connects a naming client.
 func NewNaming(ep Endpoint, opts ...Option) (*Naming, error) {
 	if err := CheckLogin(context.Background(), ep); err != nil {
@@ -116,7 +119,7 @@ func NewNaming(ep Endpoint, opts ...Option) (*Naming, error) {
 	raw, err := clients.NewNamingClient(param)
 	if err != nil {
 		removeDir(dir)
-		return nil, mapErr("connect", err)
+		return nil, mapErrAt(ep.where(), "connect", err)
 	}
 	// The SDK announces its first connection on a goroutine whose listener
 	// re-sends ("redoes") cached registrations. If that redo snapshots a
@@ -124,7 +127,7 @@ func NewNaming(ep Endpoint, opts ...Option) (*Naming, error) {
 	// the stale registration wins. One round trip first lets that redo,
 	// still with nothing cached, finish before anything is registered.
 	_, _ = raw.GetAllServicesInfo(vo.GetAllServiceInfoParam{PageNo: 1, PageSize: 1})
-	return &Naming{raw: raw, dir: dir, regs: map[Service]map[instKey]Instance{}, subs: map[subKey]*subscription{}}, nil
+	return &Naming{raw: raw, where: ep.where(), dir: dir, regs: map[Service]map[instKey]Instance{}, subs: map[subKey]*subscription{}}, nil
 }
 
 // Raw returns the SDK client.
@@ -151,7 +154,7 @@ func (n *Naming) Register(ctx context.Context, svc Service, in Instance) error {
 	}
 	if in.Persistent {
 		ok, err := n.raw.RegisterInstance(in.param(svc))
-		return accepted("register", ok, err)
+		return n.accepted("register", ok, err)
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -181,7 +184,7 @@ func (n *Naming) sendLocked(svc Service, set map[instKey]Instance) error {
 	if len(set) == 1 {
 		for _, in := range set {
 			ok, err := n.raw.RegisterInstance(in.param(svc))
-			return accepted("register", ok, err)
+			return n.accepted("register", ok, err)
 		}
 	}
 	params := make([]vo.RegisterInstanceParam, 0, len(set))
@@ -189,7 +192,7 @@ func (n *Naming) sendLocked(svc Service, set map[instKey]Instance) error {
 		params = append(params, in.param(svc))
 	}
 	ok, err := n.raw.BatchRegisterInstance(vo.BatchRegisterInstanceParam{ServiceName: svc.Name, GroupName: svc.group(), Instances: params})
-	return accepted("register", ok, err)
+	return n.accepted("register", ok, err)
 }
 
 // Deregister removes an instance (matched by IP, port and cluster).
@@ -200,7 +203,7 @@ func (n *Naming) Deregister(ctx context.Context, svc Service, in Instance) error
 	if in.Persistent {
 		ok, err := n.raw.DeregisterInstance(vo.DeregisterInstanceParam{Ip: in.IP, Port: uint64(in.Port), Cluster: in.Cluster,
 			ServiceName: svc.Name, GroupName: svc.group(), Ephemeral: false})
-		return accepted("deregister", ok, err)
+		return n.accepted("deregister", ok, err)
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -219,18 +222,18 @@ func (n *Naming) Deregister(ctx context.Context, svc Service, in Instance) error
 	}
 	ok, err := n.raw.DeregisterInstance(vo.DeregisterInstanceParam{Ip: in.IP, Port: uint64(in.Port), Cluster: in.Cluster,
 		ServiceName: svc.Name, GroupName: svc.group(), Ephemeral: true})
-	if err := accepted("deregister", ok, err); err != nil {
+	if err := n.accepted("deregister", ok, err); err != nil {
 		return err
 	}
 	delete(n.regs, svc)
 	return nil
 }
 
-func accepted(op string, ok bool, err error) error {
+func (n *Naming) accepted(op string, ok bool, err error) error {
 	if err == nil && !ok {
 		err = ErrRejected
 	}
-	return mapErr(op, err)
+	return n.fail(op, err)
 }
 
 // ListOptions filters List.
@@ -258,7 +261,7 @@ func (n *Naming) List(ctx context.Context, svc Service, o ListOptions) ([]Instan
 		return []Instance{}, nil
 	}
 	if err != nil {
-		return nil, mapErr("list "+svc.Name, err)
+		return nil, n.fail("list "+svc.Name, err)
 	}
 	all := fromModels(ms)
 	out := all[:0]
@@ -278,10 +281,10 @@ func (n *Naming) SelectHealthy(ctx context.Context, svc Service, clusters ...str
 	}
 	m, err := n.raw.SelectOneHealthyInstance(vo.SelectOneHealthInstanceParam{ServiceName: svc.Name, GroupName: svc.group(), Clusters: clusters})
 	if err != nil {
-		return Instance{}, mapErr("select "+svc.Name, err)
+		return Instance{}, n.fail("select "+svc.Name, err)
 	}
 	if m == nil {
-		return Instance{}, mapErr("select "+svc.Name, ErrNotFound)
+		return Instance{}, n.fail("select "+svc.Name, ErrNotFound)
 	}
 	return fromModel(*m), nil
 }

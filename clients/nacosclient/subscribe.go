@@ -102,7 +102,7 @@ func (n *Naming) subscribe(ctx context.Context, svc Service, clusters []string, 
 		n.mu.Lock()
 		delete(n.subs, k)
 		n.mu.Unlock()
-		return mapErr("subscribe "+svc.Name, err)
+		return n.fail("subscribe "+svc.Name, err)
 	}
 	return nil
 }
@@ -119,5 +119,5 @@ func (n *Naming) Unsubscribe(svc Service, clusters ...string) error {
 		return nil
 	}
 	s.w.stop()
-	return mapErr("unsubscribe "+svc.Name, n.raw.Unsubscribe(s.param))
+	return n.fail("unsubscribe "+svc.Name, n.raw.Unsubscribe(s.param))
 }

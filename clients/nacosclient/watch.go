@@ -99,7 +99,7 @@ func (c *Config) watch(ctx context.Context, grp, dataID string, w *watch) error 
 		c.mu.Lock()
 		delete(c.watches, k)
 		c.mu.Unlock()
-		return mapErr("watch "+dataID, err)
+		return c.fail("watch "+dataID, err)
 	}
 	return nil
 }
@@ -116,5 +116,5 @@ func (c *Config) Unwatch(grp, dataID string) error {
 		return nil
 	}
 	w.stop()
-	return mapErr("unwatch "+dataID, c.raw.CancelListenConfig(vo.ConfigParam{DataId: dataID, Group: grp}))
+	return c.fail("unwatch "+dataID, c.raw.CancelListenConfig(vo.ConfigParam{DataId: dataID, Group: grp}))
 }
