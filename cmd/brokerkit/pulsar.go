@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
@@ -59,8 +63,15 @@ func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 	if err != nil {
 		return nil, err
 	}
+	closeAll := srv.Close
 	if u := srv.OAuth2IssuerURL(); u != "" {
-		notes = append(notes, "OAuth2 issuer (client credentials): "+u)
+		keyNotes, cleanup, err := writeOAuth2Keys(srv, p.oauth2)
+		if err != nil {
+			srv.Close()
+			return nil, err
+		}
+		notes = append(append(notes, "OAuth2 issuer (client credentials): "+u), keyNotes...)
+		closeAll = func() error { defer cleanup(); return srv.Close() }
 	}
 	env := map[string]string{"BROKERKIT_PULSAR_URL": srv.ServiceURL(), "BROKERKIT_PULSAR_ADMIN_URL": srv.AdminURL()}
 	if len(p.tokens) > 0 {
@@ -74,6 +85,29 @@ func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 		Addrs: map[string]string{"service": srv.ServiceURL(), "admin": srv.AdminURL()},
 		Env:   env,
 		Notes: notes,
-		close: srv.Close,
+		close: closeAll,
 	}, nil
+}
+
+// writeOAuth2Keys writes each OAuth2 client's key file (the issuer_url +
+// credentials JSON Pulsar clients read as "privateKey") into a folder removed
+// when up stops, and says where, with a ready authParams value.
+func writeOAuth2Keys(srv *pulsarfake.Server, clients userList) (notes []string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "brokerkit-pulsar-oauth2-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	for i, cl := range clients {
+		path := filepath.Join(dir, fmt.Sprintf("client-%d.json", i+1)) // ids may hold any character
+		if err := srv.WriteOAuth2KeyFile(path, cl.name); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+		params, _ := json.Marshal(map[string]string{
+			"type": "client_credentials", "issuerUrl": srv.OAuth2IssuerURL(), "audience": "urn:pulsar", "privateKey": "file://" + path,
+		})
+		notes = append(notes, "OAuth2 key file for "+cl.name+": "+path, "  authParams: "+string(params))
+	}
+	return notes, cleanup, nil
 }

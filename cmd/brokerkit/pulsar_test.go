@@ -1,9 +1,15 @@
 package main
 
 import (
+	"encoding/json"
+	"strings"
+
 	"context"
 	"testing"
 	"time"
+
+	"github.com/apache/pulsar-client-go/pulsar"
+	plog "github.com/apache/pulsar-client-go/pulsar/log"
 
 	"github.com/stretchr/testify/require"
 
@@ -31,4 +37,39 @@ func TestUpPulsarUserRequiresBasicAuth(t *testing.T) {
 	}
 	require.NoError(t, produce("secret"))
 	require.Error(t, produce("wrong"))
+}
+
+// Issue 9.12: --pulsar-oauth2-client writes the key file and prints
+// authParams a Pulsar client takes as they are.
+func TestUpPulsarOAuth2WritesKeyFileAndAuthParams(t *testing.T) {
+	out, stop := startUp(t, "--only", "pulsar", "--pulsar-port", "0", "--pulsar-admin-port", "0", "--pulsar-oauth2-client", "app:s3cret")
+	var params, keyFile string
+	for _, b := range out.Backends {
+		for _, n := range b.Notes {
+			if v, ok := strings.CutPrefix(n, "  authParams: "); ok {
+				params = v
+			}
+			if _, v, ok := strings.Cut(n, "OAuth2 key file for app: "); ok {
+				keyFile = v
+			}
+		}
+	}
+	require.FileExists(t, keyFile)
+	var m map[string]string
+	require.NoError(t, json.Unmarshal([]byte(params), &m))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := pulsar.NewClient(pulsar.ClientOptions{URL: byName(out)["pulsar"]["service"], Authentication: pulsar.NewAuthenticationOAuth2(m),
+		OperationTimeout: 10 * time.Second, Logger: plog.DefaultNopLogger()})
+	require.NoError(t, err)
+	defer cl.Close()
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: "persistent://public/default/oauth2"})
+	require.NoError(t, err)
+	defer p.Close()
+	_, err = p.Send(ctx, &pulsar.ProducerMessage{Payload: []byte("x")})
+	require.NoError(t, err)
+	p.Close()
+	cl.Close()
+	require.Equal(t, 0, stop())
+	require.NoFileExists(t, keyFile, "the key file goes with up")
 }

@@ -37,6 +37,7 @@ type upOutput struct {
 		Name  string
 		Addrs map[string]string `json:"addresses"`
 		Env   map[string]string
+		Notes []string
 	}
 	CAFile  string `json:"ca_file"`
 	Exports []string
