@@ -2,6 +2,7 @@
 GO        ?= go
 FUZZTIME  ?= 3s
 BENCHTIME ?= 1s
+FUZZJOBS  ?= 2
 ARGS      ?=
 
 .PHONY: test fmt vet race fuzz bench up lint build image matrix matrix-check
@@ -19,23 +20,11 @@ vet:
 race:
 	$(GO) test -race -count=1 ./...
 
-## fuzz: run every Fuzz target for FUZZTIME (make fuzz FUZZTIME=5m for a long run).
-## Every target runs; a failing one prints its output (with the crasher file
-## under testdata/fuzz/ that reproduces it) and the make fails at the end.
+## fuzz: run every Fuzz target for FUZZTIME, FUZZJOBS at a time (make fuzz
+## FUZZTIME=5m for a long run). Every target runs; a failing one prints its
+## output and the crasher file under testdata/fuzz/, and the make fails at the end.
 fuzz:
-	@failed=""; log=$$(mktemp); \
-	for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
-	  for f in $$(grep -h '^func Fuzz' $$dir/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
-	    echo "fuzz $$dir $$f ($(FUZZTIME))"; \
-	    if ! $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$dir >$$log 2>&1; then \
-	      echo "FAIL fuzz $$dir $$f"; sed 's/^/    /' $$log; \
-	      crash=$$(sed -n 's/.*\(testdata\/fuzz\/[^ ]*\).*/\1/p' $$log | head -1); \
-	      [ -n "$$crash" ] && echo "    crasher: $$dir/$$crash (rerun: $(GO) test -run '$$f/' $$dir)"; \
-	      failed="$$failed $$dir:$$f"; \
-	    fi; \
-	  done; \
-	done; rm -f $$log; \
-	if [ -n "$$failed" ]; then echo "fuzz targets FAILED:$$failed"; exit 1; fi
+	@GO=$(GO) bash .ci/fuzz.sh $(FUZZTIME) $(FUZZJOBS)
 
 ## bench: every benchmark (BENCHTIME=3x or 5s to change how long). Where
 ## Debian's mosquitto is installed, a real Mosquitto runs beside the fake so
