@@ -187,8 +187,11 @@ const (
 // ConsumerOption configures a consumer through the native options.
 type ConsumerOption func(*pulsar.ConsumerOptions)
 
-// FromEarliest starts a new subscription at the oldest message; the default
-// is the newest, as in Pulsar.
+// FromEarliest starts a new subscription at the oldest message. The default
+// stays the newest, as in Pulsar and its clients: the wrapper is also used by
+// application code, where a different default would replay a topic's whole
+// history the first time a service subscribes. Tests that send before they
+// subscribe pass FromEarliest, or subscribe first.
 func FromEarliest() ConsumerOption {
 	return func(o *pulsar.ConsumerOptions) {
 		o.SubscriptionInitialPosition = pulsar.SubscriptionPositionEarliest
