@@ -19,6 +19,7 @@ type pulsarBackend struct {
 	port, adminPort int
 	tokens          stringList
 	oauth2          userList
+	maxMessageSize  int
 }
 
 func (*pulsarBackend) name() string { return "pulsar" }
@@ -27,13 +28,15 @@ func (p *pulsarBackend) flags(fs *flag.FlagSet) {
 	*p = pulsarBackend{} // each up starts from the defaults (repeatable flags append)
 	fs.IntVar(&p.port, "pulsar-port", 6650, "Pulsar binary protocol port")
 	fs.IntVar(&p.adminPort, "pulsar-admin-port", 8080, "Pulsar admin REST port")
+	fs.IntVar(&p.maxMessageSize, "pulsar-max-message-size", 5<<20, "Pulsar maxMessageSize in bytes (the broker's default: 5 MiB)")
 	fs.Var(&p.tokens, "pulsar-token", "require token auth and accept this token (repeatable)")
 	fs.Var(&p.oauth2, "pulsar-oauth2-client", "require auth and serve an OAuth2 issuer that knows this id:secret (repeatable)")
 }
 
 func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 	hostPort := func(port int) string { return net.JoinHostPort(c.host, strconv.Itoa(port)) }
-	opts := []pulsarfake.Option{pulsarfake.WithAddr(hostPort(p.port)), pulsarfake.WithAdminAddr(hostPort(p.adminPort))}
+	opts := []pulsarfake.Option{pulsarfake.WithAddr(hostPort(p.port)), pulsarfake.WithAdminAddr(hostPort(p.adminPort)),
+		pulsarfake.WithMaxMessageSize(p.maxMessageSize)}
 	var notes []string
 	if len(p.tokens) > 0 {
 		opts = append(opts, pulsarfake.WithTokens(p.tokens...))

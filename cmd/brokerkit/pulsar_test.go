@@ -73,3 +73,20 @@ func TestUpPulsarOAuth2WritesKeyFileAndAuthParams(t *testing.T) {
 	require.Equal(t, 0, stop())
 	require.NoFileExists(t, keyFile, "the key file goes with up")
 }
+
+// The suite of pulsar-client-go runs its broker with a 1 MiB limit.
+func TestUpPulsarMaxMessageSize(t *testing.T) {
+	out, _ := startUp(t, "--only", "pulsar", "--pulsar-port", "0", "--pulsar-admin-port", "0", "--pulsar-max-message-size", "1048576")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl, err := pulsarclient.New(pulsarclient.Endpoint{URL: byName(out)["pulsar"]["service"], OperationTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	defer cl.Close()
+	p, err := cl.Producer("persistent://public/default/sized", pulsarclient.WithoutBatching())
+	require.NoError(t, err)
+	defer p.Close()
+	_, err = p.Send(ctx, pulsarclient.Message{Payload: make([]byte, 512<<10)})
+	require.NoError(t, err)
+	_, err = p.Send(ctx, pulsarclient.Message{Payload: make([]byte, 2<<20)})
+	require.Error(t, err, "a 2 MiB message over a 1 MiB limit")
+}
