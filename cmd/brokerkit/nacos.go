@@ -70,6 +70,9 @@ func (n *nacosBackend) start(_ context.Context, c *common) (*running, error) {
 		notes = append(notes, "configs seeded from "+n.seedDir)
 	}
 	env := map[string]string{"BROKERKIT_NACOS_ADDR": srv.Addr(), "BROKERKIT_NACOS_GRPC_PORT": strconv.Itoa(srv.GRPCPort())}
+	if c.caFile != "" {
+		env["BROKERKIT_NACOS_CA"] = c.caFile
+	}
 	if len(c.users) > 0 {
 		env["BROKERKIT_NACOS_USER"] = c.users[0].name + ":" + c.users[0].password
 	}
