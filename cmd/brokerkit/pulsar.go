@@ -20,6 +20,7 @@ type pulsarBackend struct {
 	tokens          stringList
 	oauth2          userList
 	maxMessageSize  int
+	maxPartitions   int
 }
 
 func (*pulsarBackend) name() string { return "pulsar" }
@@ -29,6 +30,7 @@ func (p *pulsarBackend) flags(fs *flag.FlagSet) {
 	fs.IntVar(&p.port, "pulsar-port", 6650, "Pulsar binary protocol port")
 	fs.IntVar(&p.adminPort, "pulsar-admin-port", 8080, "Pulsar admin REST port")
 	fs.IntVar(&p.maxMessageSize, "pulsar-max-message-size", 5<<20, "Pulsar maxMessageSize in bytes (the broker's default: 5 MiB)")
+	fs.IntVar(&p.maxPartitions, "pulsar-max-partitions", 10000, "Pulsar maxNumPartitionsPerPartitionedTopic (0: no cap)")
 	fs.Var(&p.tokens, "pulsar-token", "require token auth and accept this token (repeatable)")
 	fs.Var(&p.oauth2, "pulsar-oauth2-client", "require auth and serve an OAuth2 issuer that knows this id:secret (repeatable)")
 }
@@ -36,7 +38,7 @@ func (p *pulsarBackend) flags(fs *flag.FlagSet) {
 func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 	hostPort := func(port int) string { return net.JoinHostPort(c.host, strconv.Itoa(port)) }
 	opts := []pulsarfake.Option{pulsarfake.WithAddr(hostPort(p.port)), pulsarfake.WithAdminAddr(hostPort(p.adminPort)),
-		pulsarfake.WithMaxMessageSize(p.maxMessageSize)}
+		pulsarfake.WithMaxMessageSize(p.maxMessageSize), pulsarfake.WithMaxPartitions(p.maxPartitions)}
 	var notes []string
 	if len(p.tokens) > 0 {
 		opts = append(opts, pulsarfake.WithTokens(p.tokens...))

@@ -199,3 +199,33 @@ func TestAdminUnknownRoutesAnswerJSON(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
 	require.Equal(t, "Namespace does not exist", body["reason"])
 }
+
+// Issue 14.2: a partition count the broker cannot read as an int is a 400,
+// and one over maxNumPartitionsPerPartitionedTopic a 406, before anything
+// is allocated; the server keeps answering.
+func TestAdminPartitionCountsAreBounded(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, pulsarfake.WithMaxPartitions(16))
+	put := func(method, topic, body string) (int, string) {
+		req, err := http.NewRequest(method, srv.AdminURL()+"/admin/v2/persistent/public/default/"+topic+"/partitions", strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]string
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out["reason"]
+	}
+	code, _ := put(http.MethodPut, "huge", "2147483648")
+	require.Equal(t, http.StatusBadRequest, code)
+	code, reason := put(http.MethodPut, "over", "17")
+	require.Equal(t, http.StatusNotAcceptable, code)
+	require.Equal(t, "Number of partitions should be less than or equal to 16", reason)
+	code, _ = put(http.MethodPut, "ok", "16")
+	require.Equal(t, http.StatusNoContent, code)
+	code, _ = put(http.MethodPost, "ok", "2147483647")
+	require.Equal(t, http.StatusNotAcceptable, code)
+	code, _ = put(http.MethodPut, "zero", "0")
+	require.Equal(t, http.StatusNotAcceptable, code)
+}

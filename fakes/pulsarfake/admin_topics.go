@@ -119,6 +119,9 @@ func (s *Server) adminCreatePartitioned(r *http.Request, name topicName) (any, e
 	if n <= 0 {
 		return nil, herr(http.StatusNotAcceptable, "Number of partitions should be more than 0")
 	}
+	if err := s.checkMaxPartitions(n); err != nil {
+		return nil, err
+	}
 	if err := s.CreateTopic(name.Full, n); err != nil {
 		return nil, herr(http.StatusConflict, "This topic already exists")
 	}
@@ -128,6 +131,9 @@ func (s *Server) adminCreatePartitioned(r *http.Request, name topicName) (any, e
 func (s *Server) adminUpdatePartitions(r *http.Request, name topicName) (any, error) {
 	n, err := readPartitions(r)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkMaxPartitions(n); err != nil {
 		return nil, err
 	}
 	return nil, s.updatePartitions(name, n)
@@ -170,22 +176,31 @@ func (s *Server) adminLastMessageID(_ *http.Request, name topicName) (any, error
 	return restMessageID{LedgerID: int64(id.GetLedgerId()), EntryID: int64(id.GetEntryId()), PartitionIndex: int(id.GetPartition())}, nil
 }
 
+func (s *Server) checkMaxPartitions(n int) error {
+	if max := s.opts.maxPartitions; max > 0 && n > max {
+		return herr(http.StatusNotAcceptable, "Number of partitions should be less than or equal to %d", max)
+	}
+	return nil
+}
+
+// readPartitions reads the count the broker reads as a Java int: a body that
+// is not one (too large, not a number) is a 400.
 func readPartitions(r *http.Request) (int, error) {
 	var raw json.RawMessage
 	if err := decodeBody(r, &raw); err != nil {
 		return 0, err
 	}
-	var n int
+	var n int32
 	if err := json.Unmarshal(raw, &n); err == nil {
-		return n, nil
+		return int(n), nil
 	}
 	var obj struct {
-		Partitions int `json:"partitions"`
+		Partitions int32 `json:"partitions"`
 	}
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return 0, herr(http.StatusBadRequest, "invalid partitions: %s", raw)
 	}
-	return obj.Partitions, nil
+	return int(obj.Partitions), nil
 }
 
 func (s *Server) updatePartitions(name topicName, n int) error {

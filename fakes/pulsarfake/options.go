@@ -19,6 +19,7 @@ type options struct {
 	retentionEntries  int
 	retentionBytes    int64
 	maxMessageSize    int
+	maxPartitions     int
 	clock             clock.Clock
 	keepAlive         time.Duration
 	dataDir           string
@@ -43,6 +44,7 @@ func defaultOptions() options {
 		retentionEntries: 1_000_000,
 		retentionBytes:   256 << 20,
 		maxMessageSize:   5 << 20,
+		maxPartitions:    10000,
 		clock:            clock.System(),
 		keepAlive:        30 * time.Second,
 		logger:           slog.New(slog.DiscardHandler),
@@ -92,6 +94,13 @@ func WithRetention(maxEntries int, maxBytes int64) Option {
 		}
 	}
 }
+
+// WithMaxPartitions caps the partitions of a partitioned topic, as the
+// broker's maxNumPartitionsPerPartitionedTopic does: more is refused with 406
+// "Number of partitions should be less than or equal to n". The broker's
+// default is no cap (it creates partitions lazily); the fake creates them
+// up front, so its default is 10,000. n <= 0 removes the cap.
+func WithMaxPartitions(n int) Option { return func(o *options) { o.maxPartitions = n } }
 
 // WithMaxMessageSize sets the maxMessageSize announced in CONNECTED and
 // enforced on inbound frames (default 5 MiB).
