@@ -45,6 +45,31 @@ func TestUpExportsAreEnoughForEveryTestPackage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
+	useEveryBackend(t, ctx)
+}
+
+// With --tls the exports carry the CA file, and nacostest's external mode
+// trusts it.
+func TestUpTLSExportsTheCA(t *testing.T) {
+	out, stop := startUp(t, "--only", "nacos", "--nacos-port", "0", "--tls", "--user", "alice:secret")
+	defer stop()
+	setExports(t, out.Exports)
+	t.Setenv("BROKERKIT_STRICT", "1")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	env := nacostest.New(t, nacostest.WithTLS(), nacostest.WithUser("alice", "secret"))
+	require.Equal(t, fixtures.External, env.Mode())
+	cfg := env.Config(t)
+	group := env.Group(t)
+	require.NoError(t, cfg.Publish(ctx, group, "tls.yaml", "x"))
+	got, err := cfg.Get(ctx, group, "tls.yaml")
+	require.NoError(t, err)
+	require.Equal(t, "x", got)
+}
+
+// useEveryBackend runs each test package in external mode against what the
+// environment points at (up's exports), with user alice, STRICT.
+func useEveryBackend(t *testing.T, ctx context.Context) {
 	t.Run("kafka", func(t *testing.T) {
 		env := kafkatest.New(t, kafkatest.WithUser("alice", "secret"))
 		require.Equal(t, fixtures.External, env.Mode())
@@ -83,23 +108,4 @@ func TestUpExportsAreEnoughForEveryTestPackage(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "port: 8080", got)
 	})
-}
-
-// With --tls the exports carry the CA file, and nacostest's external mode
-// trusts it.
-func TestUpTLSExportsTheCA(t *testing.T) {
-	out, stop := startUp(t, "--only", "nacos", "--nacos-port", "0", "--tls", "--user", "alice:secret")
-	defer stop()
-	setExports(t, out.Exports)
-	t.Setenv("BROKERKIT_STRICT", "1")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	env := nacostest.New(t, nacostest.WithTLS(), nacostest.WithUser("alice", "secret"))
-	require.Equal(t, fixtures.External, env.Mode())
-	cfg := env.Config(t)
-	group := env.Group(t)
-	require.NoError(t, cfg.Publish(ctx, group, "tls.yaml", "x"))
-	got, err := cfg.Get(ctx, group, "tls.yaml")
-	require.NoError(t, err)
-	require.Equal(t, "x", got)
 }
