@@ -70,6 +70,7 @@ func New(opts ...Option) (s *Server, err error) {
 		for _, m := range ms {
 			s.shim.mechanisms = append(s.shim.mechanisms, string(m))
 		}
+		s.shim.preAuthMax = defaultSASLMaxReceiveSize
 	}
 	if cfg.tls {
 		if err := s.setupTLS(); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,8 +22,14 @@ import (
 type shimConfig struct {
 	mechanisms []string // enabled SASL mechanisms; nil without SASL
 	maxFrame   int32
+	// preAuthMax bounds frames before SASL authentication completes, like
+	// Kafka's sasl.server.max.receive.size; 0 without SASL.
+	preAuthMax int32
 	delays     *fault.Injector[int16]
-	logger     *slog.Logger
+	// framesStarted counts length prefixes read, for tests that wait until
+	// the shim has seen a frame.
+	framesStarted atomic.Int64
+	logger        *slog.Logger
 }
 
 // conn sits between a client socket and kfake. On the way in it rejects
@@ -46,6 +53,11 @@ type conn struct {
 	rawCorr  int32
 	wbuf     []byte
 
+	// SASL progress, written by the response path and read per frame.
+	mech      atomic.Pointer[string] // mechanism of the accepted handshake
+	authSteps atomic.Int32           // successful SaslAuthenticate exchanges
+	authed    atomic.Bool
+
 	closeOnce sync.Once
 }
 
@@ -65,8 +77,17 @@ type pendingResp struct {
 }
 
 func newConn(nc net.Conn, shim *shimConfig) *conn {
-	return &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), rawCorr: 1 << 30}
+	c := &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), rawCorr: 1 << 30}
+	c.authed.Store(len(shim.mechanisms) == 0)
+	return c
 }
+
+// defaultSASLMaxReceiveSize is Kafka's sasl.server.max.receive.size default.
+const defaultSASLMaxReceiveSize = 512 << 10
+
+// initialFrameBuf is what a frame's buffer starts at; it grows as bytes
+// arrive, so a length prefix alone never makes the fake allocate it.
+const initialFrameBuf = 64 << 10
 
 var errClosedByShim = errors.New("kafkafake: connection closed: invalid request")
 
@@ -97,17 +118,17 @@ func (c *conn) nextFrame() error {
 	if _, err := io.ReadFull(c.r, size[:]); err != nil {
 		return err
 	}
+	c.shim.framesStarted.Add(1)
 	n := int32(binary.BigEndian.Uint32(size[:]))
 	if n < 0 || n > c.shim.maxFrame {
 		return c.reject("frame of %d bytes exceeds the %d byte limit", n, c.shim.maxFrame)
 	}
-	if cap(c.rbuf) < int(n)+4 || cap(c.rbuf) > 1<<20 && int(n) < 64<<10 {
-		c.rbuf = make([]byte, 4+n)
+	if !c.authed.Load() && c.shim.preAuthMax > 0 && n > c.shim.preAuthMax {
+		// Kafka's SaslServerAuthenticator fails authentication on such a
+		// receive and closes the connection without an answer.
+		return c.reject("frame of %d bytes before SASL authentication exceeds sasl.server.max.receive.size %d", n, c.shim.preAuthMax)
 	}
-	c.rbuf = c.rbuf[:4+n]
-	c.roff = 0
-	copy(c.rbuf, size[:])
-	if _, err := io.ReadFull(c.r, c.rbuf[4:]); err != nil {
+	if err := c.readFrame(size, int(n)); err != nil {
 		return err
 	}
 
@@ -151,6 +172,48 @@ func (c *conn) nextFrame() error {
 		}
 	}
 	return nil
+}
+
+// readFrame reads a frame of n body bytes into rbuf, growing the buffer as
+// bytes arrive rather than trusting the announced length.
+func (c *conn) readFrame(size [4]byte, n int) error {
+	want := 4 + n
+	buf := c.rbuf[:0]
+	if cap(buf) > 1<<20 && want < initialFrameBuf {
+		buf = nil // let a large buffer from an earlier frame go
+	}
+	if first := min(want, initialFrameBuf); cap(buf) < first {
+		buf = make([]byte, 0, first)
+	}
+	buf = append(buf, size[:]...)
+	for len(buf) < want {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(len(buf), want-len(buf)))
+		}
+		m, err := c.r.Read(buf[len(buf):min(cap(buf), want)])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			c.rbuf, c.roff = buf[:0], 0
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	c.rbuf, c.roff = buf, 0
+	return nil
+}
+
+// authStep records one successful SASL exchange; the connection counts as
+// authenticated once its mechanism's last token was accepted.
+func (c *conn) authStep() {
+	mech := ""
+	if m := c.mech.Load(); m != nil {
+		mech = *m
+	}
+	if c.authSteps.Add(1) >= rawTokens(mech) {
+		c.authed.Store(true)
+	}
 }
 
 // wrapRawToken turns the raw SASL token in rbuf into a SaslAuthenticate v0
@@ -239,8 +302,13 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 		if err := resp.ReadFrom(body); err != nil {
 			return frame, nil
 		}
-		if resp.ErrorCode == 0 && p.version == 0 {
-			c.rawSASL.Store(rawTokens(p.mech))
+		if resp.ErrorCode == 0 {
+			mech := p.mech
+			c.mech.Store(&mech)
+			c.authSteps.Store(0)
+			if p.version == 0 {
+				c.rawSASL.Store(rawTokens(p.mech))
+			}
 		}
 		if len(resp.SupportedMechanisms) > 0 || len(c.shim.mechanisms) == 0 {
 			return frame, nil
@@ -252,6 +320,15 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 		binary.BigEndian.PutUint32(out, uint32(len(out)-4))
 		return out, nil
 	case respAuthenticate:
+		// The error code leads the body, after the header's tag byte
+		// when flexible (SaslAuthenticate v2+).
+		off := 0
+		if p.version >= 2 {
+			off = 1
+		}
+		if len(body) >= off+2 && binary.BigEndian.Uint16(body[off:]) == 0 {
+			c.authStep()
+		}
 		return frame, nil
 	case respRawSASL:
 		resp := kmsg.NewPtrSASLAuthenticateResponse()
@@ -261,6 +338,7 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 			// the connection; there is no frame to carry the error.
 			return nil, errors.New("kafkafake: SASL authentication failed")
 		}
+		c.authStep()
 		out := binary.BigEndian.AppendUint32(nil, uint32(len(resp.SASLAuthBytes)))
 		return append(out, resp.SASLAuthBytes...), nil
 	}

@@ -1,0 +1,167 @@
+package kafkafake
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+)
+
+// heapNow returns HeapInuse and TotalAlloc after a collection.
+func heapNow() (inuse, total uint64) {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse, ms.TotalAlloc
+}
+
+// waitFrames waits until the server's shim has read n length prefixes.
+func waitFrames(t *testing.T, s *Server, n int64) {
+	t.Helper()
+	require.Eventually(t, func() bool { return s.shim.framesStarted.Load() >= n },
+		10*time.Second, time.Millisecond, "shim read %d of %d length prefixes", s.shim.framesStarted.Load(), n)
+}
+
+// waitClosed reads until the fake closes the connection; it fails on the
+// deadline instead.
+func waitClosed(t *testing.T, c net.Conn) {
+	t.Helper()
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	buf := make([]byte, 512)
+	for {
+		_, err := c.Read(buf)
+		if err == nil {
+			continue
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("connection still open: %v", err)
+		}
+		return
+	}
+}
+
+// TestLargeAnnouncedFramesAreReadIncrementally is issue 14 item 3: a length
+// prefix alone must not make the fake allocate the announced size.
+func TestLargeAnnouncedFramesAreReadIncrementally(t *testing.T) {
+	s := start(t, WithTopic("t", 1))
+	roundTrip(t, s, "t") // warm up the cluster and the client code
+	const conns, announced = 20, 50 << 20
+	before := s.shim.framesStarted.Load()
+	inuse0, total0 := heapNow()
+	var attackers []net.Conn
+	for range conns {
+		c, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		frame := binary.BigEndian.AppendUint32(nil, announced)
+		frame = append(frame, 0, 0, 0, 9, 0, 0, 0, 1, 0xff, 0xff) // Produce v9 header
+		_, err = c.Write(frame)
+		require.NoError(t, err)
+		attackers = append(attackers, c)
+	}
+	waitFrames(t, s, before+conns)
+	inuse1, total1 := heapNow()
+	dInuse, dTotal := int64(inuse1)-int64(inuse0), int64(total1)-int64(total0)
+	t.Logf("%d connections announcing %d MiB each: HeapInuse %+.2f MiB, TotalAlloc %+.2f MiB",
+		conns, announced>>20, float64(dInuse)/(1<<20), float64(dTotal)/(1<<20))
+	require.Less(t, dInuse, int64(8<<20), "heap in use grew by %d bytes", dInuse)
+	require.Less(t, dTotal, int64(16<<20), "allocated %d bytes", dTotal)
+
+	require.NoError(t, s.CreateTopic("during", 1))
+	roundTrip(t, s, "during") // a normal client works during the attack
+	for _, c := range attackers {
+		c.Close()
+	}
+	require.NoError(t, s.CreateTopic("after", 1))
+	roundTrip(t, s, "after")
+}
+
+// A real large frame still arrives whole.
+func TestLargeFrameStillWorks(t *testing.T) {
+	s := start(t, WithTopic("t", 1))
+	cl := client(t, s, kgo.ProducerBatchMaxBytes(4<<20), kgo.FetchMaxBytes(8<<20))
+	val := bytes.Repeat([]byte("x"), 900<<10)
+	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: val}).FirstErr())
+	c := client(t, s, kgo.ConsumeTopics("t"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	fs := c.PollFetches(ctx(t))
+	require.NoError(t, fs.Err())
+	require.Len(t, fs.Records(), 1)
+	require.Equal(t, val, fs.Records()[0].Value)
+}
+
+// TestPreAuthFrameLimit: with SASL, a frame over sasl.server.max.receive.size
+// (512 KiB) before authentication closes the connection without being read,
+// as Kafka's SaslServerAuthenticator does; after authentication the normal
+// limit applies.
+func TestPreAuthFrameLimit(t *testing.T) {
+	s := start(t, WithTopic("t", 1), WithUser("alice", "alice-secret"))
+	inuse0, _ := heapNow()
+	var attackers []net.Conn
+	for range 20 {
+		c, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		_, err = c.Write(binary.BigEndian.AppendUint32(nil, 100<<20))
+		require.NoError(t, err)
+		attackers = append(attackers, c)
+	}
+	for _, c := range attackers {
+		waitClosed(t, c)
+	}
+	inuse1, _ := heapNow()
+	t.Logf("20 unauthenticated 100 MiB prefixes: HeapInuse %+.2f MiB", float64(int64(inuse1)-int64(inuse0))/(1<<20))
+
+	c, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write(binary.BigEndian.AppendUint32(nil, defaultSASLMaxReceiveSize+1))
+	require.NoError(t, err)
+	waitClosed(t, c)
+
+	val := bytes.Repeat([]byte("y"), 700<<10) // a frame over 512 KiB
+	for name, mech := range map[string]kgo.Opt{
+		"plain":  kgo.SASL(plain.Auth{User: "alice", Pass: "alice-secret"}.AsMechanism()),
+		"scram":  kgo.SASL(scram.Auth{User: "alice", Pass: "alice-secret"}.AsSha256Mechanism()),
+		"scram5": kgo.SASL(scram.Auth{User: "alice", Pass: "alice-secret"}.AsSha512Mechanism()),
+	} {
+		t.Run(name, func(t *testing.T) {
+			cl := client(t, s, mech)
+			require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: val}).FirstErr())
+		})
+	}
+}
+
+// BenchmarkAnnouncedFrame measures what one connection announcing 50 MiB
+// and sending 10 bytes costs the server.
+func BenchmarkAnnouncedFrame(b *testing.B) {
+	s, err := New()
+	require.NoError(b, err)
+	defer s.Close()
+	inuse0, total0 := heapNow()
+	var conns []net.Conn
+	for i := 0; i < b.N; i++ {
+		c, err := net.Dial("tcp", s.Addr())
+		require.NoError(b, err)
+		conns = append(conns, c)
+		_, err = c.Write(append(binary.BigEndian.AppendUint32(nil, 50<<20), 0, 0, 0, 9, 0, 0, 0, 1, 0xff, 0xff))
+		require.NoError(b, err)
+	}
+	for s.shim.framesStarted.Load() < int64(b.N) {
+		runtime.Gosched()
+	}
+	inuse1, total1 := heapNow()
+	b.ReportMetric(float64(int64(inuse1)-int64(inuse0))/float64(b.N), "heap-B/conn")
+	b.ReportMetric(float64(total1-total0)/float64(b.N), "alloc-B/conn")
+	for _, c := range conns {
+		c.Close()
+	}
+}
