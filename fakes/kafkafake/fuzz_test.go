@@ -20,6 +20,7 @@ func FuzzShimRead(f *testing.F) {
 	f.Add(frame([]byte{0, 17, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0, 5, 'P', 'L', 'A', 'I', 'N'}))
 	f.Add(frame([]byte{0, 17, 0, 0, 0, 0, 0, 1, 0, 2}))
 	f.Add(binary.BigEndian.AppendUint32(nil, 1<<31))
+	f.Add(frame([]byte{0, 18, 0, 3, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x07})) // 2^31-1 header tags
 	f.Fuzz(func(t *testing.T, in []byte) {
 		client, server := net.Pipe()
 		defer client.Close()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,5 +164,38 @@ func BenchmarkAnnouncedFrame(b *testing.B) {
 	b.ReportMetric(float64(total1-total0)/float64(b.N), "alloc-B/conn")
 	for _, c := range conns {
 		c.Close()
+	}
+}
+
+// TestAbsurdTagCountClosesPromptly is issue 14 item 4: a request claiming
+// 2^31-1 tagged fields is closed by the shim before kmsg loops on it.
+func TestAbsurdTagCountClosesPromptly(t *testing.T) {
+	s := start(t, WithTopic("t", 1))
+	tags := []byte{0xff, 0xff, 0xff, 0xff, 0x07}
+	hdr := []byte{0, 18, 0, 3, 0, 0, 0, 1, 0xff, 0xff} // ApiVersions v3, null client ID
+	for name, body := range map[string][]byte{
+		"header":       append(append([]byte(nil), hdr...), tags...),
+		"body":         append(append([]byte(nil), hdr...), append([]byte{0, 1, 0, 1, 0}, tags...)...),
+		"metadata":     append([]byte{0, 3, 0, 12, 0, 0, 0, 1, 0xff, 0xff, 0, 2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 0}, tags...),
+		"array length": {0, 3, 0, 1, 0, 0, 0, 1, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var conns []net.Conn
+			for range 8 {
+				c, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
+				require.NoError(t, err)
+				t.Cleanup(func() { c.Close() })
+				_, err = c.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(body))), body...))
+				require.NoError(t, err)
+				conns = append(conns, c)
+			}
+			start := time.Now()
+			for _, c := range conns {
+				waitClosed(t, c)
+			}
+			t.Logf("8 connections closed in %v", time.Since(start))
+			require.NoError(t, s.CreateTopic("ok-"+strings.ReplaceAll(name, " ", "-"), 1))
+			roundTrip(t, s, "ok-"+strings.ReplaceAll(name, " ", "-"))
+		})
 	}
 }

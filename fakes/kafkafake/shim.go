@@ -15,6 +15,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/brokerkit/brokerkit/fakes/kafkafake/internal/reqcheck"
 	"github.com/brokerkit/brokerkit/fault"
 )
 
@@ -149,6 +150,12 @@ func (c *conn) nextFrame() error {
 	corr := int32(binary.BigEndian.Uint32(body[4:]))
 	if key < 0 || int(key) >= len(knownKeys) || !knownKeys[key] {
 		return c.reject("unknown API key %d", key)
+	}
+	// kmsg loops on tagged-field counts without checking the bytes left;
+	// Kafka's reader fails such a request and the broker closes the
+	// connection (SocketServer's processChannelException).
+	if err := reqcheck.Check(body); err != nil {
+		return c.reject("%s v%d: %v", kmsg.Key(key).Name(), version, err)
 	}
 	switch key {
 	case int16(kmsg.ApiVersions):
