@@ -82,6 +82,9 @@ func New(opts ...Option) (s *Server, err error) {
 			return nil, fmt.Errorf("kafkafake: %w", err)
 		}
 		s.dataDir = cfg.dataDir
+		if err := dropInvalidPersistedTopics(s.dataDir, cfg.logger); err != nil {
+			cfg.logger.Error("kafkafake: data dir: checking topics.json", "error", err)
+		}
 	} else {
 		// kfake keeps data across a restart only through a directory.
 		if s.dataDir, err = os.MkdirTemp(tempRoot(), "kafkafake-*"); err != nil {
@@ -319,8 +322,12 @@ func (s *Server) withCluster(fn func(*kfake.Cluster) error) error {
 	return fn(s.cluster)
 }
 
-// CreateTopic creates a topic; partitions <= 0 uses the default count.
+// CreateTopic creates a topic; partitions <= 0 uses the default count. A
+// name Kafka would refuse (see ValidateTopicName) is an error.
 func (s *Server) CreateTopic(name string, partitions int32) error {
+	if err := ValidateTopicName(name); err != nil {
+		return fmt.Errorf("kafkafake: %w", err)
+	}
 	if partitions <= 0 {
 		partitions = s.cfg.autoPartitions
 	}

@@ -69,12 +69,15 @@ const (
 	respHandshake
 	respAuthenticate
 	respRawSASL
+	respTopicNames
 )
 
 type pendingResp struct {
 	kind    pendingKind
 	version int16
 	mech    string
+	key     int16    // respTopicNames
+	invalid []string // respTopicNames: topics taken out of the request
 }
 
 func newConn(nc net.Conn, shim *shimConfig) *conn {
@@ -171,6 +174,8 @@ func (c *conn) nextFrame() error {
 		c.expect(corr, pendingResp{kind: respHandshake, version: version, mech: mech})
 	case int16(kmsg.SASLAuthenticate):
 		c.expect(corr, pendingResp{kind: respAuthenticate, version: version})
+	case int16(kmsg.CreateTopics), int16(kmsg.Metadata):
+		c.filterTopicNames(key, version, corr, body)
 	}
 	if _, _, d := c.shim.delays.Check(kmsg.Key(key).Name()); d > 0 {
 		if !c.shim.delays.Sleep(d) { // cut short: the server is closing
@@ -337,6 +342,8 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 			c.authStep()
 		}
 		return frame, nil
+	case respTopicNames:
+		return addInvalidTopics(frame, p), nil
 	case respRawSASL:
 		resp := kmsg.NewPtrSASLAuthenticateResponse()
 		resp.Version = 0

@@ -457,3 +457,27 @@ func parseType(s string) (t, inline *typ, err error) {
 	}
 	return &typ{kind: kNamed, name: s}, nil, nil
 }
+
+// HeaderLen returns the length of a request frame body's header (from the
+// API key to the end of the header's tagged fields), or -1 if the header is
+// malformed or the key unknown.
+func HeaderLen(body []byte) int {
+	w := walker{b: body}
+	key := int16(w.fixed(2))
+	version := int(int16(w.fixed(2)))
+	w.fixed(4)
+	if n := int16(w.fixed(2)); n > 0 {
+		w.skip(int(n))
+	}
+	a := apis[key]
+	if a == nil || w.err != nil {
+		return -1
+	}
+	if a.flexMin >= 0 && version >= a.flexMin {
+		w.tags(nil)
+	}
+	if w.err != nil {
+		return -1
+	}
+	return w.off
+}
