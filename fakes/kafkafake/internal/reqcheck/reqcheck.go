@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 //go:embed requests.txt
@@ -74,10 +75,11 @@ func (e *Error) Error() string { return "malformed request: " + e.msg }
 func bad(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
 
 // Known reports whether a schema exists for the API key.
-func Known(key int16) bool { return apis[key] != nil }
+func Known(key int16) bool { load(); return apis[key] != nil }
 
 // MaxVersion returns the highest version the schema knows for key, or -1.
 func MaxVersion(key int16) int {
+	load()
 	if a := apis[key]; a != nil {
 		return a.maxV
 	}
@@ -88,6 +90,7 @@ func MaxVersion(key int16) int {
 // length prefix): the header, then the request of that key and version. It
 // returns nil for keys it has no schema for.
 func Check(body []byte) error {
+	load()
 	w := walker{b: body}
 	key := int16(w.fixed(2))
 	version := int(int16(w.fixed(2)))
@@ -304,10 +307,15 @@ type line struct {
 	text   string
 }
 
-func init() {
-	if err := parse(defs); err != nil {
-		panic("reqcheck: " + err.Error())
-	}
+var loadOnce sync.Once
+
+// load parses the schemas on first use (about 1 ms), not at program start.
+func load() {
+	loadOnce.Do(func() {
+		if err := parse(defs); err != nil {
+			panic("reqcheck: " + err.Error())
+		}
+	})
 }
 
 func parse(src string) error {
@@ -462,6 +470,7 @@ func parseType(s string) (t, inline *typ, err error) {
 // API key to the end of the header's tagged fields), or -1 if the header is
 // malformed or the key unknown.
 func HeaderLen(body []byte) int {
+	load()
 	w := walker{b: body}
 	key := int16(w.fixed(2))
 	version := int(int16(w.fixed(2)))

@@ -67,6 +67,7 @@ func frame(req kmsg.Request) []byte {
 // every request kmsg can encode, at every version, with every field set,
 // passes and is walked to its last byte.
 func TestEveryRequestKmsgEncodes(t *testing.T) {
+	load()
 	n := 0
 	for key := int16(0); key < 256; key++ {
 		if kmsg.RequestForKey(key) == nil {
@@ -169,4 +170,31 @@ func FuzzCheck(f *testing.F) {
 			_ = req.ReadFrom(b[w.off:])
 		}
 	})
+}
+
+// BenchmarkParse is the cost the schemas add to a program's start.
+func BenchmarkParse(b *testing.B) {
+	load()
+	for i := 0; i < b.N; i++ {
+		apis, named, enumInt = map[int16]*api{}, map[string]*typ{}, map[string]int{}
+		if err := parse(defs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheckProduce is the per-request cost on the hot path.
+func BenchmarkCheckProduce(b *testing.B) {
+	req := kmsg.NewPtrProduceRequest()
+	req.Version = 11
+	fill(reflect.ValueOf(req))
+	req.Version = 11
+	req.Topics[0].Partitions[0].Records = make([]byte, 16<<10)
+	f := frame(req)
+	b.SetBytes(int64(len(f)))
+	for i := 0; i < b.N; i++ {
+		if err := Check(f); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
