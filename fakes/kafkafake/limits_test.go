@@ -199,3 +199,18 @@ func TestAbsurdTagCountClosesPromptly(t *testing.T) {
 		})
 	}
 }
+
+// The pre-auth limit follows sasl.server.max.receive.size when it is set.
+func TestPreAuthFrameLimitConfigurable(t *testing.T) {
+	s := start(t, WithUser("alice", "alice-secret"), WithBrokerConfig("sasl.server.max.receive.size", "1024"))
+	c, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write(binary.BigEndian.AppendUint32(nil, 1025))
+	require.NoError(t, err)
+	waitClosed(t, c)
+	require.NoError(t, client(t, s, kgo.SASL(scram.Auth{User: "alice", Pass: "alice-secret"}.AsSha512Mechanism())).Ping(ctx(t)))
+
+	_, err = New(WithUser("a", "b"), WithBrokerConfig("sasl.server.max.receive.size", "lots"))
+	require.Error(t, err)
+}

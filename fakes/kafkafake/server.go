@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -71,6 +72,13 @@ func New(opts ...Option) (s *Server, err error) {
 			s.shim.mechanisms = append(s.shim.mechanisms, string(m))
 		}
 		s.shim.preAuthMax = defaultSASLMaxReceiveSize
+		if v, ok := cfg.brokerConfigs[saslMaxReceiveSizeConfig]; ok {
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil || n <= 0 {
+				return nil, fmt.Errorf("kafkafake: %s=%q: want a positive 32-bit integer", saslMaxReceiveSizeConfig, v)
+			}
+			s.shim.preAuthMax = int32(n)
+		}
 	}
 	if cfg.tls {
 		if err := s.setupTLS(); err != nil {

@@ -86,8 +86,12 @@ func newConn(nc net.Conn, shim *shimConfig) *conn {
 	return c
 }
 
-// defaultSASLMaxReceiveSize is Kafka's sasl.server.max.receive.size default.
-const defaultSASLMaxReceiveSize = 512 << 10
+// defaultSASLMaxReceiveSize is Kafka's sasl.server.max.receive.size default;
+// WithBrokerConfig(saslMaxReceiveSizeConfig, n) changes it, as on Kafka.
+const (
+	defaultSASLMaxReceiveSize = 512 << 10
+	saslMaxReceiveSizeConfig  = "sasl.server.max.receive.size"
+)
 
 // initialFrameBuf is what a frame's buffer starts at; it grows as bytes
 // arrive, so a length prefix alone never makes the fake allocate it.
