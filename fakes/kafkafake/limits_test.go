@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -14,6 +16,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/brokerkit/brokerkit/fault"
 )
 
 // heapNow returns HeapInuse and TotalAlloc after a collection.
@@ -213,4 +217,23 @@ func TestPreAuthFrameLimitConfigurable(t *testing.T) {
 
 	_, err = New(WithUser("a", "b"), WithBrokerConfig("sasl.server.max.receive.size", "lots"))
 	require.Error(t, err)
+}
+
+// After kfake has read a large frame, the shim lets its buffer go.
+func TestLargeFrameBufferReleased(t *testing.T) {
+	client, server := net.Pipe()
+	defer client.Close()
+	c := newConn(server, &shimConfig{maxFrame: 100 << 20, delays: &fault.Injector[int16]{}, logger: slog.New(slog.DiscardHandler)})
+	defer c.Close()
+	body := make([]byte, 3<<20)
+	copy(body, []byte{0, 18, 0, 0, 0, 0, 0, 1, 0xff, 0xff}) // ApiVersions v0
+	go func() {
+		client.Write(binary.BigEndian.AppendUint32(nil, uint32(len(body))))
+		client.Write(body)
+	}()
+	got := make([]byte, 4+len(body))
+	_, err := io.ReadFull(c, got)
+	require.NoError(t, err)
+	require.Equal(t, body, got[4:])
+	require.Nil(t, c.rbuf, "buffer of %d bytes kept", cap(c.rbuf))
 }

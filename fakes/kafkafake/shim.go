@@ -116,6 +116,11 @@ func (c *conn) Read(p []byte) (int, error) {
 	}
 	n := copy(p, c.rbuf[c.roff:])
 	c.roff += n
+	if c.roff == len(c.rbuf) && cap(c.rbuf) > 1<<20 {
+		// kfake has its own copy now; an idle connection should not keep
+		// a large frame's buffer.
+		c.rbuf, c.roff = nil, 0
+	}
 	return n, nil
 }
 
@@ -195,9 +200,6 @@ func (c *conn) nextFrame() error {
 func (c *conn) readFrame(size [4]byte, n int) error {
 	want := 4 + n
 	buf := c.rbuf[:0]
-	if cap(buf) > 1<<20 && want < initialFrameBuf {
-		buf = nil // let a large buffer from an earlier frame go
-	}
 	if first := min(want, initialFrameBuf); cap(buf) < first {
 		buf = make([]byte, 0, first)
 	}
