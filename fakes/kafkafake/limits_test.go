@@ -237,3 +237,25 @@ func TestLargeFrameBufferReleased(t *testing.T) {
 	require.Equal(t, body, got[4:])
 	require.Nil(t, c.rbuf, "buffer of %d bytes kept", cap(c.rbuf))
 }
+
+// A request newer than any known version: ApiVersions is answered (Kafka
+// answers UNSUPPORTED_VERSION so the client can retry lower), anything else
+// closes the connection, as Kafka does.
+func TestFutureVersions(t *testing.T) {
+	s := start(t, WithTopic("t", 1))
+	r := dialRaw(t, s.Addr())
+	// ApiVersions v99 with a field no schema knows between the strings and
+	// the tagged fields.
+	r.writeFrame([]byte{0, 18, 0, 99, 0, 0, 0, 1, 0xff, 0xff, 0, 2, 'x', 2, 'y', 0xff, 0xff, 0xff, 0xff, 0x07, 0})
+	body, err := r.readFrame()
+	require.NoError(t, err)
+	require.Equal(t, []byte{0, 0, 0, 1, 0, 35}, body[:6], "correlation 1, UNSUPPORTED_VERSION")
+
+	c, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write([]byte{0, 0, 0, 11, 0, 0, 0, 99, 0, 0, 0, 1, 0xff, 0xff, 0})
+	require.NoError(t, err)
+	waitClosed(t, c)
+	roundTrip(t, s, "t")
+}

@@ -166,6 +166,20 @@ func (c *conn) nextFrame() error {
 	// kmsg loops on tagged-field counts without checking the bytes left;
 	// Kafka's reader fails such a request and the broker closes the
 	// connection (SocketServer's processChannelException).
+	if int(version) > reqcheck.MaxVersion(key) {
+		if key != int16(kmsg.ApiVersions) {
+			// SocketServer: "Received request api key … with version …
+			// which is not enabled", then the connection is closed.
+			return c.reject("%s v%d is newer than any version known", kmsg.Key(key).Name(), version)
+		}
+		// Kafka reads only the header of an ApiVersions request newer than
+		// it knows and answers UNSUPPORTED_VERSION with its versions; the
+		// body may hold fields no schema here describes, so kfake gets an
+		// empty one.
+		if body = c.emptyBody(body); body == nil {
+			return c.reject("ApiVersions v%d: malformed header", version)
+		}
+	}
 	if err := reqcheck.Check(body); err != nil {
 		return c.reject("%s v%d: %v", kmsg.Key(key).Name(), version, err)
 	}
@@ -220,6 +234,23 @@ func (c *conn) readFrame(size [4]byte, n int) error {
 	}
 	c.rbuf, c.roff = buf, 0
 	return nil
+}
+
+// emptyBody replaces the frame in rbuf with its header followed by an
+// ApiVersions body of default fields, as kmsg encodes it at that version,
+// returning the new body, or nil if the header is malformed.
+func (c *conn) emptyBody(body []byte) []byte {
+	hl := reqcheck.HeaderLen(body)
+	if hl < 0 {
+		return nil
+	}
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.Version = int16(binary.BigEndian.Uint16(body[2:]))
+	out := append(make([]byte, 4, 4+hl+16), body[:hl]...)
+	out = req.AppendTo(out)
+	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+	c.rbuf, c.roff = out, 0
+	return out[4:]
 }
 
 // authStep records one successful SASL exchange; the connection counts as
