@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ func FuzzShimRead(f *testing.F) {
 	f.Add(frame([]byte{0, 17, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0, 5, 'P', 'L', 'A', 'I', 'N'}))
 	f.Add(frame([]byte{0, 17, 0, 0, 0, 0, 0, 1, 0, 2}))
 	f.Add(binary.BigEndian.AppendUint32(nil, 1<<31))
+	f.Add(frame([]byte{0, 18, 0, 3, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x07})) // 2^31-1 header tags
 	f.Fuzz(func(t *testing.T, in []byte) {
 		client, server := net.Pipe()
 		defer client.Close()
@@ -62,6 +65,21 @@ func FuzzAdvertiseHandshakeV0(f *testing.F) {
 		out := advertiseHandshakeV0(fr, version)
 		if len(out) < 8 {
 			t.Fatalf("short output %x", out)
+		}
+	})
+}
+
+// FuzzValidateTopicName checks the validator against Kafka's rule written
+// as a regular expression.
+func FuzzValidateTopicName(f *testing.F) {
+	for _, s := range []string{"", ".", "..", "...", "a/b", "ok_name-1.x", strings.Repeat("a", 250)} {
+		f.Add(s)
+	}
+	legal := regexp.MustCompile(`^[a-zA-Z0-9._-]{1,249}$`)
+	f.Fuzz(func(t *testing.T, name string) {
+		want := legal.MatchString(name) && name != "." && name != ".."
+		if got := ValidateTopicName(name) == nil; got != want {
+			t.Fatalf("ValidateTopicName(%q) valid=%v, want %v", name, got, want)
 		}
 	})
 }

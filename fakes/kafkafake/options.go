@@ -96,9 +96,15 @@ func WithAdvertisedHost(host string) Option { return func(c *config) { c.adverti
 func WithBrokers(n int) Option { return func(c *config) { c.brokers = n } }
 
 // WithTopic creates topic with the given number of partitions at start.
-// Topics kept in a data dir are not re-created.
+// Topics kept in a data dir are not re-created. A name Kafka would refuse
+// (see ValidateTopicName) makes New fail.
 func WithTopic(name string, partitions int32) Option {
-	return func(c *config) { c.seeds = append(c.seeds, seedTopic{name, partitions}) }
+	return func(c *config) {
+		if err := ValidateTopicName(name); err != nil && c.err == nil {
+			c.err = fmt.Errorf("kafkafake: WithTopic: %w", err)
+		}
+		c.seeds = append(c.seeds, seedTopic{name, partitions})
+	}
 }
 
 // WithAutoCreateTopics makes Metadata requests for unknown topics create them

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -70,6 +71,14 @@ func New(opts ...Option) (s *Server, err error) {
 		for _, m := range ms {
 			s.shim.mechanisms = append(s.shim.mechanisms, string(m))
 		}
+		s.shim.preAuthMax = defaultSASLMaxReceiveSize
+		if v, ok := cfg.brokerConfigs[saslMaxReceiveSizeConfig]; ok {
+			n, err := strconv.ParseInt(v, 10, 32)
+			if err != nil || n <= 0 {
+				return nil, fmt.Errorf("kafkafake: %s=%q: want a positive 32-bit integer", saslMaxReceiveSizeConfig, v)
+			}
+			s.shim.preAuthMax = int32(n)
+		}
 	}
 	if cfg.tls {
 		if err := s.setupTLS(); err != nil {
@@ -81,6 +90,9 @@ func New(opts ...Option) (s *Server, err error) {
 			return nil, fmt.Errorf("kafkafake: %w", err)
 		}
 		s.dataDir = cfg.dataDir
+		if err := dropInvalidPersistedTopics(s.dataDir, cfg.logger); err != nil {
+			cfg.logger.Error("kafkafake: data dir: checking topics.json", "error", err)
+		}
 	} else {
 		// kfake keeps data across a restart only through a directory.
 		if s.dataDir, err = os.MkdirTemp(tempRoot(), "kafkafake-*"); err != nil {
@@ -318,8 +330,12 @@ func (s *Server) withCluster(fn func(*kfake.Cluster) error) error {
 	return fn(s.cluster)
 }
 
-// CreateTopic creates a topic; partitions <= 0 uses the default count.
+// CreateTopic creates a topic; partitions <= 0 uses the default count. A
+// name Kafka would refuse (see ValidateTopicName) is an error.
 func (s *Server) CreateTopic(name string, partitions int32) error {
+	if err := ValidateTopicName(name); err != nil {
+		return fmt.Errorf("kafkafake: %w", err)
+	}
 	if partitions <= 0 {
 		partitions = s.cfg.autoPartitions
 	}

@@ -8,12 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/brokerkit/brokerkit/fakes/kafkafake/internal/reqcheck"
 	"github.com/brokerkit/brokerkit/fault"
 )
 
@@ -21,8 +23,14 @@ import (
 type shimConfig struct {
 	mechanisms []string // enabled SASL mechanisms; nil without SASL
 	maxFrame   int32
+	// preAuthMax bounds frames before SASL authentication completes, like
+	// Kafka's sasl.server.max.receive.size; 0 without SASL.
+	preAuthMax int32
 	delays     *fault.Injector[int16]
-	logger     *slog.Logger
+	// framesStarted counts length prefixes read, for tests that wait until
+	// the shim has seen a frame.
+	framesStarted atomic.Int64
+	logger        *slog.Logger
 }
 
 // conn sits between a client socket and kfake. On the way in it rejects
@@ -46,6 +54,11 @@ type conn struct {
 	rawCorr  int32
 	wbuf     []byte
 
+	// SASL progress, written by the response path and read per frame.
+	mech      atomic.Pointer[string] // mechanism of the accepted handshake
+	authSteps atomic.Int32           // successful SaslAuthenticate exchanges
+	authed    atomic.Bool
+
 	closeOnce sync.Once
 }
 
@@ -56,17 +69,33 @@ const (
 	respHandshake
 	respAuthenticate
 	respRawSASL
+	respTopicNames
 )
 
 type pendingResp struct {
 	kind    pendingKind
 	version int16
 	mech    string
+	key     int16    // respTopicNames
+	invalid []string // respTopicNames: topics taken out of the request
 }
 
 func newConn(nc net.Conn, shim *shimConfig) *conn {
-	return &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), rawCorr: 1 << 30}
+	c := &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), rawCorr: 1 << 30}
+	c.authed.Store(len(shim.mechanisms) == 0)
+	return c
 }
+
+// defaultSASLMaxReceiveSize is Kafka's sasl.server.max.receive.size default;
+// WithBrokerConfig(saslMaxReceiveSizeConfig, n) changes it, as on Kafka.
+const (
+	defaultSASLMaxReceiveSize = 512 << 10
+	saslMaxReceiveSizeConfig  = "sasl.server.max.receive.size"
+)
+
+// initialFrameBuf is what a frame's buffer starts at; it grows as bytes
+// arrive, so a length prefix alone never makes the fake allocate it.
+const initialFrameBuf = 64 << 10
 
 var errClosedByShim = errors.New("kafkafake: connection closed: invalid request")
 
@@ -87,6 +116,11 @@ func (c *conn) Read(p []byte) (int, error) {
 	}
 	n := copy(p, c.rbuf[c.roff:])
 	c.roff += n
+	if c.roff == len(c.rbuf) && cap(c.rbuf) > 1<<20 {
+		// kfake has its own copy now; an idle connection should not keep
+		// a large frame's buffer.
+		c.rbuf, c.roff = nil, 0
+	}
 	return n, nil
 }
 
@@ -97,17 +131,17 @@ func (c *conn) nextFrame() error {
 	if _, err := io.ReadFull(c.r, size[:]); err != nil {
 		return err
 	}
+	c.shim.framesStarted.Add(1)
 	n := int32(binary.BigEndian.Uint32(size[:]))
 	if n < 0 || n > c.shim.maxFrame {
 		return c.reject("frame of %d bytes exceeds the %d byte limit", n, c.shim.maxFrame)
 	}
-	if cap(c.rbuf) < int(n)+4 || cap(c.rbuf) > 1<<20 && int(n) < 64<<10 {
-		c.rbuf = make([]byte, 4+n)
+	if !c.authed.Load() && c.shim.preAuthMax > 0 && n > c.shim.preAuthMax {
+		// Kafka's SaslServerAuthenticator fails authentication on such a
+		// receive and closes the connection without an answer.
+		return c.reject("frame of %d bytes before SASL authentication exceeds sasl.server.max.receive.size %d", n, c.shim.preAuthMax)
 	}
-	c.rbuf = c.rbuf[:4+n]
-	c.roff = 0
-	copy(c.rbuf, size[:])
-	if _, err := io.ReadFull(c.r, c.rbuf[4:]); err != nil {
+	if err := c.readFrame(size, int(n)); err != nil {
 		return err
 	}
 
@@ -129,6 +163,26 @@ func (c *conn) nextFrame() error {
 	if key < 0 || int(key) >= len(knownKeys) || !knownKeys[key] {
 		return c.reject("unknown API key %d", key)
 	}
+	// kmsg loops on tagged-field counts without checking the bytes left;
+	// Kafka's reader fails such a request and the broker closes the
+	// connection (SocketServer's processChannelException).
+	if int(version) > reqcheck.MaxVersion(key) {
+		if key != int16(kmsg.ApiVersions) {
+			// SocketServer: "Received request api key … with version …
+			// which is not enabled", then the connection is closed.
+			return c.reject("%s v%d is newer than any version known", kmsg.Key(key).Name(), version)
+		}
+		// Kafka reads only the header of an ApiVersions request newer than
+		// it knows and answers UNSUPPORTED_VERSION with its versions; the
+		// body may hold fields no schema here describes, so kfake gets an
+		// empty one.
+		if body = c.emptyBody(body); body == nil {
+			return c.reject("ApiVersions v%d: malformed header", version)
+		}
+	}
+	if err := reqcheck.Check(body); err != nil {
+		return c.reject("%s v%d: %v", kmsg.Key(key).Name(), version, err)
+	}
 	switch key {
 	case int16(kmsg.ApiVersions):
 		c.expect(corr, pendingResp{kind: respAPIVersions, version: version})
@@ -143,6 +197,8 @@ func (c *conn) nextFrame() error {
 		c.expect(corr, pendingResp{kind: respHandshake, version: version, mech: mech})
 	case int16(kmsg.SASLAuthenticate):
 		c.expect(corr, pendingResp{kind: respAuthenticate, version: version})
+	case int16(kmsg.CreateTopics), int16(kmsg.Metadata):
+		c.filterTopicNames(key, version, corr, body)
 	}
 	if _, _, d := c.shim.delays.Check(kmsg.Key(key).Name()); d > 0 {
 		if !c.shim.delays.Sleep(d) { // cut short: the server is closing
@@ -151,6 +207,62 @@ func (c *conn) nextFrame() error {
 		}
 	}
 	return nil
+}
+
+// readFrame reads a frame of n body bytes into rbuf, growing the buffer as
+// bytes arrive rather than trusting the announced length.
+func (c *conn) readFrame(size [4]byte, n int) error {
+	want := 4 + n
+	buf := c.rbuf[:0]
+	if first := min(want, initialFrameBuf); cap(buf) < first {
+		buf = make([]byte, 0, first)
+	}
+	buf = append(buf, size[:]...)
+	for len(buf) < want {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, min(len(buf), want-len(buf)))
+		}
+		m, err := c.r.Read(buf[len(buf):min(cap(buf), want)])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			c.rbuf, c.roff = buf[:0], 0
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	c.rbuf, c.roff = buf, 0
+	return nil
+}
+
+// emptyBody replaces the frame in rbuf with its header followed by an
+// ApiVersions body of default fields, as kmsg encodes it at that version,
+// returning the new body, or nil if the header is malformed.
+func (c *conn) emptyBody(body []byte) []byte {
+	hl := reqcheck.HeaderLen(body)
+	if hl < 0 {
+		return nil
+	}
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.Version = int16(binary.BigEndian.Uint16(body[2:]))
+	out := append(make([]byte, 4, 4+hl+16), body[:hl]...)
+	out = req.AppendTo(out)
+	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
+	c.rbuf, c.roff = out, 0
+	return out[4:]
+}
+
+// authStep records one successful SASL exchange; the connection counts as
+// authenticated once its mechanism's last token was accepted.
+func (c *conn) authStep() {
+	mech := ""
+	if m := c.mech.Load(); m != nil {
+		mech = *m
+	}
+	if c.authSteps.Add(1) >= rawTokens(mech) {
+		c.authed.Store(true)
+	}
 }
 
 // wrapRawToken turns the raw SASL token in rbuf into a SaslAuthenticate v0
@@ -239,8 +351,13 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 		if err := resp.ReadFrom(body); err != nil {
 			return frame, nil
 		}
-		if resp.ErrorCode == 0 && p.version == 0 {
-			c.rawSASL.Store(rawTokens(p.mech))
+		if resp.ErrorCode == 0 {
+			mech := p.mech
+			c.mech.Store(&mech)
+			c.authSteps.Store(0)
+			if p.version == 0 {
+				c.rawSASL.Store(rawTokens(p.mech))
+			}
 		}
 		if len(resp.SupportedMechanisms) > 0 || len(c.shim.mechanisms) == 0 {
 			return frame, nil
@@ -252,7 +369,18 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 		binary.BigEndian.PutUint32(out, uint32(len(out)-4))
 		return out, nil
 	case respAuthenticate:
+		// The error code leads the body, after the header's tag byte
+		// when flexible (SaslAuthenticate v2+).
+		off := 0
+		if p.version >= 2 {
+			off = 1
+		}
+		if len(body) >= off+2 && binary.BigEndian.Uint16(body[off:]) == 0 {
+			c.authStep()
+		}
 		return frame, nil
+	case respTopicNames:
+		return addInvalidTopics(frame, p), nil
 	case respRawSASL:
 		resp := kmsg.NewPtrSASLAuthenticateResponse()
 		resp.Version = 0
@@ -261,6 +389,7 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 			// the connection; there is no frame to carry the error.
 			return nil, errors.New("kafkafake: SASL authentication failed")
 		}
+		c.authStep()
 		out := binary.BigEndian.AppendUint32(nil, uint32(len(resp.SASLAuthBytes)))
 		return append(out, resp.SASLAuthBytes...), nil
 	}

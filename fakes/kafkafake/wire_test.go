@@ -69,10 +69,10 @@ func (r *rawClient) request(req kmsg.Request, resp kmsg.Response) {
 	require.NoError(r.t, err)
 	require.Equal(r.t, r.corr, int32(binary.BigEndian.Uint32(body)))
 	body = body[4:]
+	resp.SetVersion(req.GetVersion())
 	if resp.IsFlexible() && resp.Key() != int16(kmsg.ApiVersions) {
 		body = body[1:]
 	}
-	resp.SetVersion(req.GetVersion())
 	require.NoError(r.t, resp.ReadFrom(body))
 }
 
