@@ -32,22 +32,28 @@ func (c *mqttConn) Read(p []byte) (int, error) {
 		return 0, c.readErr
 	}
 	n, err := c.pr.Read(p)
-	if err == errPacketTooLarge || err == errMalformedLen {
+	if err == errPacketTooLarge || err == errMalformedLen || err == errMalformedTopic {
 		c.refuse(err)
 	}
 	return n, err
 }
 
-// refuse tells a v5 client why it is being dropped with DISCONNECT 0x95,
-// byte for byte what Mosquitto 2.0.11 sends. An oversized CONNECT, a
-// malformed length and v3 clients just see the connection close, as with
-// Mosquitto.
+// refuse tells a v5 client why it is being dropped with DISCONNECT 0x95
+// (packet too large) or 0x81 (malformed: a PUBLISH topic that is not valid
+// UTF-8), byte for byte what Mosquitto 2.0.11 sends. Anything before
+// CONNECT, a malformed length and v3 clients just see the connection
+// close, as with Mosquitto.
 func (c *mqttConn) refuse(err error) {
 	c.readErr = err
-	if err != errPacketTooLarge || c.level != 5 || c.pr.packets == 0 {
+	if c.level != 5 || c.pr.packets == 0 {
 		return
 	}
-	_, _ = c.Write([]byte{0xe0, 0x01, 0x95}) // DISCONNECT, Packet too large
+	switch err {
+	case errPacketTooLarge:
+		_, _ = c.Write([]byte{0xe0, 0x01, 0x95})
+	case errMalformedTopic:
+		_, _ = c.Write([]byte{0xe0, 0x01, 0x81})
+	}
 }
 
 func (c *mqttConn) Write(p []byte) (int, error) {

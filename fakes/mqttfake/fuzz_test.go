@@ -31,6 +31,8 @@ func FuzzPacketReader(f *testing.F) {
 	f.Add([]byte{0x10, 0xff, 0xff, 0xff, 0xff, 0x01}, uint32(0), uint8(2))
 	f.Add([]byte{0xc0, 0x00, 0xc0, 0x00, 0x30, 0x80, 0x01}, uint32(64), uint8(5))
 	f.Add([]byte{0x10, 0x0c, 0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 30, 0, 0, 0x30, 0x14, 0, 1, 'a'}, uint32(0), uint8(4))
+	f.Add([]byte{0x30, 0x05, 0, 2, 'a', 0xff, 'p'}, uint32(0), uint8(6))
+	f.Add([]byte{0x32, 0x0e, 0, 9, 'a', '/', 'b', '/', 'c', '/', 'd', '/', 'e', 0, 1, 'p'}, uint32(0), uint8(2))
 	f.Fuzz(func(t *testing.T, data []byte, max uint32, split uint8) {
 		if len(data) > 1024 {
 			return // long inputs add nothing (holdMin is 8) and make minimizing crawl

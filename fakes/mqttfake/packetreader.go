@@ -40,6 +40,7 @@ const (
 var (
 	errPacketTooLarge = errors.New("mqttfake: packet exceeds maximum packet size")
 	errMalformedLen   = errors.New("mqttfake: malformed remaining length")
+	errMalformedTopic = errors.New("mqttfake: PUBLISH topic is not a valid UTF-8 string")
 )
 
 // heldBytes counts the bytes of large packets being buffered, in every
@@ -123,10 +124,7 @@ func (p *packetReader) next() error {
 	n := 1
 	for {
 		if _, err := io.ReadFull(p.src, h[n:n+1]); err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
+			return unexpected(err)
 		}
 		b := h[n]
 		rem |= uint32(b&0x7f) << (7 * (n - 1))
@@ -145,20 +143,65 @@ func (p *packetReader) next() error {
 	if hold == 0 {
 		hold = holdOver
 	}
-	if rem <= hold {
-		p.out = append([]byte(nil), h[:n]...)
-		p.stream = rem
+	head := append([]byte(nil), h[:n]...)
+	if h[0]>>4 == 3 { // PUBLISH
+		var err error
+		if head, err = p.topic(head, rem); err != nil {
+			return err
+		}
+	}
+	body := rem - uint32(len(head)-n) // still to read
+	if body <= hold {
+		p.out = head
+		p.stream = body
 		return nil
 	}
-	return p.hold(h[:n], rem)
+	return p.hold(head, n, rem)
 }
 
-// hold buffers a whole packet, growing the buffer as bytes arrive.
-func (p *packetReader) hold(h []byte, rem uint32) error {
-	total := len(h) + int(rem)
-	buf := make([]byte, len(h), len(h)+min(int(rem), holdOver))
+// topic reads a PUBLISH topic name after its fixed header and checks it is
+// an MQTT UTF-8 string (mochi closes on a bad one without telling a v5
+// client why; Mosquitto sends DISCONNECT 0x81). Its 16-bit length bounds
+// what is read ahead.
+func (p *packetReader) topic(head []byte, rem uint32) ([]byte, error) {
+	if rem < 2 {
+		return head, nil // mochi rejects it
+	}
+	at := len(head)
+	head = append(head, 0, 0)
+	if _, err := io.ReadFull(p.src, head[at:]); err != nil {
+		return nil, unexpected(err)
+	}
+	l := uint32(head[at])<<8 | uint32(head[at+1])
+	if l > rem-2 {
+		return head, nil // malformed: mochi rejects it
+	}
+	at = len(head)
+	head = append(head, make([]byte, l)...)
+	if _, err := io.ReadFull(p.src, head[at:]); err != nil {
+		return nil, unexpected(err)
+	}
+	if !validString(string(head[at:])) {
+		return nil, errMalformedTopic
+	}
+	return head, nil
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// hold buffers a whole packet whose first bytes (a fixed header of hlen
+// bytes, perhaps more) are in h, growing the buffer as bytes arrive.
+func (p *packetReader) hold(h []byte, hlen int, rem uint32) error {
+	total := hlen + int(rem)
+	buf := make([]byte, len(h), len(h)+min(total-len(h), holdOver))
 	copy(buf, h)
-	defer func() { heldBytes.Add(-int64(len(buf) - len(h))) }()
+	heldBytes.Add(int64(len(h) - hlen))
+	defer func() { heldBytes.Add(-int64(len(buf) - hlen)) }()
 	for len(buf) < total {
 		if len(buf) == cap(buf) {
 			nb := make([]byte, len(buf), min(2*cap(buf), total))
@@ -169,10 +212,7 @@ func (p *packetReader) hold(h []byte, rem uint32) error {
 		buf = buf[:len(buf)+n]
 		heldBytes.Add(int64(n))
 		if err != nil && len(buf) < total {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return err
+			return unexpected(err)
 		}
 	}
 	p.out = buf
