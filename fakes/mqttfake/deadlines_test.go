@@ -1,11 +1,13 @@
 package mqttfake
 
 import (
+	"errors"
 	"io"
 	"net"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
 )
 
@@ -86,4 +88,22 @@ func TestKeepAliveTimeout(t *testing.T) {
 	t.Logf("silent client (keep-alive 1 s) closed after %v", time.Since(start).Round(time.Millisecond))
 	close(stop)
 	require.NoError(t, <-pinged, "the pinging client stays connected")
+}
+
+// The CONNECT deadline applies after a WebSocket upgrade too.
+func TestConnectDeadlineWebSocket(t *testing.T) {
+	s := newServer(t, WithWebSocket(), WithConnectTimeout(200*time.Millisecond))
+	d := websocket.Dialer{Subprotocols: []string{"mqtt"}}
+	ws, resp, err := d.Dial(s.WSURL(), nil)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	t.Cleanup(func() { _ = ws.Close() })
+	require.NoError(t, ws.WriteMessage(websocket.BinaryMessage, []byte{0x10, 0x20, 0x00}))
+	require.NoError(t, ws.SetReadDeadline(time.Now().Add(wait)))
+	start := time.Now()
+	_, _, err = ws.ReadMessage()
+	require.Error(t, err)
+	var ne net.Error
+	require.False(t, errors.As(err, &ne) && ne.Timeout(), "closed by the server, not by our deadline")
+	t.Logf("closed after %v", time.Since(start).Round(time.Millisecond))
 }
