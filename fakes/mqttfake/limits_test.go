@@ -37,6 +37,24 @@ func TestHugeConnectAllocatesNothing(t *testing.T) {
 	t.Logf("%d × 256 MiB CONNECT: heap %d → %d KiB (%+d KiB)", attackers, before>>10, after>>10, growth>>10)
 	require.Less(t, growth, int64(8<<20))
 
+	// Under the bound (a CONNECT announcing 1 MiB), held open: each costs
+	// what it sent plus one 64 KiB read buffer.
+	before = heapInUse()
+	held := make([]net.Conn, attackers)
+	const sent = 100
+	for i := range held {
+		held[i] = raw(t, s.Addr(), append([]byte{0x10, 0xf6, 0xff, 0x3f, 0, 4, 'M', 'Q', 'T', 'T', 5}, make([]byte, sent-6)...)...)
+	}
+	waitFor(t, func() bool { return heldBytes.Load() >= attackers*sent })
+	after = heapInUse()
+	growth = int64(after) - int64(before)
+	t.Logf("%d × 1 MiB CONNECT holding (%d bytes sent each): heap %d → %d KiB (%+d KiB)", attackers, sent+4, before>>10, after>>10, growth>>10)
+	require.Less(t, growth, int64(8<<20))
+	for _, c := range held {
+		require.NoError(t, c.Close())
+	}
+	waitFor(t, func() bool { return heldBytes.Load() == 0 })
+
 	ok := mustV5(t, s.Addr(), "after-huge-connect")
 	ok.sub(t, "t", 1)
 	ok.pub(t, "t", "p", 1, false)
@@ -88,8 +106,17 @@ func TestConnectSizeBound(t *testing.T) {
 	require.Equal(t, []byte{0x20}, buf[:1], "CONNACK")
 	require.Equal(t, byte(0), buf[3], "success, got % x", buf[:n])
 
-	c = raw(t, s.Addr(), bigConnect(t, maxConnectSize+1)...)
+	// The server closes after the header, while the client is still
+	// writing: the write may fail with a reset.
+	over := bigConnect(t, maxConnectSize+1)
+	c = raw(t, s.Addr())
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		_, _ = c.Write(over)
+	}()
 	require.Empty(t, readAll(t, c))
+	<-wrote
 }
 
 // After CONNECT, packets announcing more than was sent are buffered as the

@@ -114,6 +114,18 @@ func (p *packetReader) done() {
 	}
 }
 
+// prefetch reads the whole first packet (the CONNECT, at most
+// maxConnectSize) before anything is handed on. mochi allocates each new
+// client's write queue (MaximumClientWritesPending pointers: 2 MiB at the
+// fake's setting) as soon as it is given a connection, so the fake gives it
+// none before a complete CONNECT has arrived.
+func (p *packetReader) prefetch() error {
+	if p.packets > 0 || len(p.out) > 0 {
+		return nil
+	}
+	return p.next()
+}
+
 // next reads the following fixed header and, for a large packet, its body.
 func (p *packetReader) next() error {
 	h := p.hdr[:]
@@ -150,8 +162,8 @@ func (p *packetReader) next() error {
 			return err
 		}
 	}
-	body := rem - uint32(len(head)-n) // still to read
-	if body <= hold {
+	body := rem - uint32(len(head)-n)  // still to read
+	if body <= hold && p.packets > 0 { // the CONNECT is always read whole: see prefetch
 		p.out = head
 		p.stream = body
 		return nil

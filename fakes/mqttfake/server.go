@@ -206,7 +206,11 @@ func (s *Server) prepare(c net.Conn) (net.Conn, bool) {
 	}
 	// Once CONNECT is in, mochi owns the deadline (1.5 × keep-alive).
 	connected := func() { _ = c.SetDeadline(time.Time{}) }
-	return newMQTTConn(c, head, ci.level, s.cfg.maxPacket, connected), true
+	mc := newMQTTConn(c, head, ci.level, s.cfg.maxPacket, connected)
+	if err := mc.pr.prefetch(); err != nil {
+		return nil, false // too large, malformed, cut off or too slow: closed, as by Mosquitto
+	}
+	return mc, true
 }
 
 // stop drains and closes one generation and returns its durable state.
