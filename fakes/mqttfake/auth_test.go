@@ -1,6 +1,7 @@
 package mqttfake
 
 import (
+	"io"
 	"net"
 	"testing"
 
@@ -118,4 +119,23 @@ func TestACLWithTopicAlias(t *testing.T) {
 func TestACLForUnknownUser(t *testing.T) {
 	_, err := New(WithUser("dev", "pw"), WithACL("ghost", ACL{Filter: "#", Read: true}))
 	require.ErrorContains(t, err, "ghost")
+}
+
+// An empty password (flag set, zero length) is just a wrong password:
+// Mosquitto 2.0.11 answers 20 02 00 05 (3.1.1) and 20 03 00 87 00 (v5),
+// and accepts it on an anonymous broker; mochi alone sends 0x82.
+func TestEmptyPassword(t *testing.T) {
+	connect := func(level byte) []byte {
+		return connectPacket("MQTT", level, 0x80|0x40|0x02, "empty-pw", str("dev"), str(""))
+	}
+	s := newServer(t, WithUser("dev", "secret"))
+	require.Equal(t, []byte{0x20, 0x02, 0x00, 0x05}, readAll(t, raw(t, s.Addr(), connect(4)...)))
+	require.Equal(t, []byte{0x20, 0x03, 0x00, 0x87, 0x00}, readAll(t, raw(t, s.Addr(), connect(5)...)))
+
+	open := newServer(t)
+	c := raw(t, open.Addr(), connect(4)...)
+	ack := make([]byte, 4)
+	_, err := io.ReadFull(c, ack)
+	require.NoError(t, err)
+	require.Equal(t, []byte{0x20, 0x02, 0x00, 0x00}, ack)
 }

@@ -19,7 +19,15 @@
 //   - closes safely while clients are still connecting (mochi #541);
 //   - answers protocol errors like Mosquitto: an unsupported protocol level
 //     gets CONNACK 0x01, a 3.1.1 empty client ID without clean session 0x02,
-//     an oversized packet (WithMaxPacketSize) DISCONNECT 0x95 in v5;
+//     an empty password 0x05/0x87 (as a wrong one), an oversized packet
+//     (WithMaxPacketSize, 16 MiB by default) DISCONNECT 0x95 in v5, a
+//     PUBLISH topic that is not valid UTF-8 DISCONNECT 0x81;
+//   - never allocates more than a client sent: a packet reaches mochi only
+//     once its bytes have arrived, a CONNECT over 1 MiB is closed, and a
+//     connection must complete its TLS handshake and CONNECT within
+//     WithConnectTimeout (90 s, as Mosquitto);
+//   - starts on a data dir whatever it holds: a bad item is skipped with a
+//     logged error;
 //   - records what was published (Published), shows retained messages and
 //     sessions (Retained, Clients), injects faults and restarts keeping
 //     durable state (Restart, WithDataDir).

@@ -43,7 +43,15 @@ func (h *fakeHook) Provides(b byte) bool {
 // OnPacketRead fixes mochi's answer to a 3.1.1 CONNECT with an empty client
 // ID and CleanSession=0: mochi sends the v5 code 0x80, [MQTT-3.1.3-8] and
 // Mosquitto send 0x02 (identifier rejected).
+//
+// It also lets a CONNECT with the password flag and an empty password
+// through to auth: mochi refuses it with 0x82 (not even a 3.1.1 code),
+// Mosquitto 2.0.11 treats it as an empty password, answering 5 (3.1.1) or
+// 0x87 (v5) when it is wrong and accepting it on an anonymous broker.
 func (h *fakeHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if pk.FixedHeader.Type == packets.Connect && pk.Connect.PasswordFlag && len(pk.Connect.Password) == 0 {
+		pk.Connect.PasswordFlag = false
+	}
 	if pk.FixedHeader.Type == packets.Connect && pk.ProtocolVersion < 5 &&
 		!pk.Connect.Clean && pk.Connect.ClientIdentifier == "" {
 		_ = cl.WritePacket(packets.Packet{

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 )
@@ -26,6 +27,7 @@ type config struct {
 	acls       map[string][]ACL  // name → rules, from WithACL
 	anonymous  *bool
 	maxPacket  uint32
+	connectTO  time.Duration
 	dataDir    string
 	syncWrites bool
 	compactAt  int64 // log size that triggers a snapshot; tests lower it
@@ -40,6 +42,8 @@ func defaultConfig() config {
 		wsAddr:     "127.0.0.1:0",
 		wssAddr:    "127.0.0.1:0",
 		publishLog: 10000,
+		maxPacket:  DefaultMaxPacketSize,
+		connectTO:  DefaultConnectTimeout,
 	}
 }
 
@@ -113,9 +117,24 @@ func WithACL(user string, rules ...ACL) Option {
 func WithAnonymous(allow bool) Option { return func(c *config) { c.anonymous = &allow } }
 
 // WithMaxPacketSize limits inbound packets to n bytes (whole packet, as in
-// the v5 Maximum Packet Size). A larger packet ends the connection, with
+// the v5 Maximum Packet Size; default DefaultMaxPacketSize, 16 MiB; 0 means
+// the protocol's 256 MiB). A larger packet ends the connection, with
 // DISCONNECT 0x95 for v5 clients; v5 clients are told the limit in CONNACK.
+// Whatever n, a CONNECT over 1 MiB closes the connection, and a packet is
+// only handed to the broker once its bytes have arrived, so a client cannot
+// make the fake allocate more than it sent.
 func WithMaxPacketSize(n uint32) Option { return func(c *config) { c.maxPacket = n } }
+
+// DefaultConnectTimeout is how long a new connection may take to send its
+// whole CONNECT (TLS handshake included): Mosquitto treats a new
+// connection as having a 60 s keep-alive and closes it after 1.5 × that.
+const DefaultConnectTimeout = 90 * time.Second
+
+// WithConnectTimeout sets how long a new connection may take to complete
+// its TLS handshake and send its whole CONNECT before it is closed (default
+// DefaultConnectTimeout). After CONNECT, a client silent for 1.5 × its
+// keep-alive is closed, as [MQTT-3.1.2-22] requires.
+func WithConnectTimeout(d time.Duration) Option { return func(c *config) { c.connectTO = d } }
 
 // WithDataDir keeps retained messages and persistent sessions (with their
 // subscriptions and queued QoS 1/2 messages) in dir, write-through: each

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -189,6 +190,9 @@ func (s *Server) abort(g *generation) {
 // CONNACK 0x01 whatever level was asked for) and to know whether the client speaks
 // v5 when the packet size limit has to be explained.
 func (s *Server) prepare(c net.Conn) (net.Conn, bool) {
+	if s.cfg.connectTO > 0 {
+		_ = c.SetDeadline(time.Now().Add(s.cfg.connectTO)) // TLS handshake and CONNECT
+	}
 	head, ci, err := readConnectHead(c)
 	if err != nil {
 		return nil, false
@@ -200,7 +204,13 @@ func (s *Server) prepare(c net.Conn) (net.Conn, bool) {
 		_, _ = c.Write([]byte{0x20, 0x02, 0x00, 0x01})
 		return nil, false
 	}
-	return newMQTTConn(c, head, ci.level, s.cfg.maxPacket), true
+	// Once CONNECT is in, mochi owns the deadline (1.5 × keep-alive).
+	connected := func() { _ = c.SetDeadline(time.Time{}) }
+	mc := newMQTTConn(c, head, ci.level, s.cfg.maxPacket, connected)
+	if err := mc.pr.prefetch(); err != nil {
+		return nil, false // too large, malformed, cut off or too slow: closed, as by Mosquitto
+	}
+	return mc, true
 }
 
 // stop drains and closes one generation and returns its durable state.

@@ -6,10 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
+	"unicode/utf8"
 
+	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/storage"
 
 	"github.com/brokerkit/brokerkit/internal/datadir"
@@ -187,32 +192,28 @@ func openStore(dir string, sync bool, compactAt int64, log *slog.Logger) (*store
 	if err != nil {
 		return nil, nil, fmt.Errorf("mqttfake: data dir: %w", err)
 	}
-	var snap *snapshot
-	b, err := d.ReadFile(snapshotFile)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
+	snap, err := loadSnapshot(d, log)
+	if err != nil {
 		_ = d.Close()
-		return nil, nil, fmt.Errorf("mqttfake: load state: %w", err)
-	default:
-		snap = new(snapshot)
-		if err := json.Unmarshal(b, snap); err != nil {
-			_ = d.Close()
-			return nil, nil, fmt.Errorf("mqttfake: load state %s: %w", snapshotFile, err)
-		}
+		return nil, nil, err
 	}
 	st := newState(snap)
 	wal, err := d.OpenLog(logFile, sync, func(b []byte) error {
 		var r record
-		if err := json.Unmarshal(b, &r); err != nil {
-			return fmt.Errorf("mqttfake: %s: %w", logFile, err)
+		err := json.Unmarshal(b, &r)
+		if err == nil {
+			err = st.apply(r)
 		}
-		return st.apply(r)
+		if err != nil { // one bad record never stops a start
+			log.Error("mqttfake: data dir: skipping a bad record", "file", logFile, "error", err)
+		}
+		return nil
 	})
 	if err != nil {
 		_ = d.Close()
 		return nil, nil, fmt.Errorf("mqttfake: replay %s: %w", logFile, err)
 	}
+	st.dropInvalid(log)
 	if compactAt <= 0 {
 		compactAt = defaultCompactAt
 	}
@@ -284,4 +285,119 @@ func (s *store) close() error {
 		err = cerr
 	}
 	return err
+}
+
+// loadSnapshot reads the snapshot item by item: an item that does not
+// decode is skipped with a logged error; a file that is not a snapshot at
+// all is moved aside (kept for a human, never overwritten) and the fake
+// starts from the log alone.
+func loadSnapshot(d *datadir.Dir, log *slog.Logger) (*snapshot, error) {
+	b, err := d.ReadFile(snapshotFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("mqttfake: load state: %w", err)
+	}
+	var raw struct {
+		Version       int               `json:"version"`
+		Retained      []json.RawMessage `json:"retained"`
+		Clients       []json.RawMessage `json:"clients"`
+		Subscriptions []json.RawMessage `json:"subscriptions"`
+		Inflight      []json.RawMessage `json:"inflight"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		aside := snapshotFile + ".corrupt-" + strconv.FormatInt(time.Now().UnixNano(), 10)
+		rerr := os.Rename(filepath.Join(d.Path(), snapshotFile), filepath.Join(d.Path(), aside))
+		log.Error("mqttfake: data dir: unreadable snapshot moved aside", "file", snapshotFile,
+			"moved_to", aside, "error", err, "rename_error", rerr)
+		return nil, nil
+	}
+	snap := &snapshot{Version: raw.Version}
+	bad := func(kind string, err error) {
+		log.Error("mqttfake: data dir: skipping a bad "+kind, "file", snapshotFile, "error", err)
+	}
+	for _, m := range raw.Retained {
+		var v storage.Message
+		if err := json.Unmarshal(m, &v); err != nil {
+			bad("retained message", err)
+			continue
+		}
+		snap.Retained = append(snap.Retained, v)
+	}
+	for _, m := range raw.Clients {
+		var v storage.Client
+		if err := json.Unmarshal(m, &v); err != nil {
+			bad("session", err)
+			continue
+		}
+		snap.Clients = append(snap.Clients, v)
+	}
+	for _, m := range raw.Subscriptions {
+		var v storage.Subscription
+		if err := json.Unmarshal(m, &v); err != nil {
+			bad("subscription", err)
+			continue
+		}
+		snap.Subscriptions = append(snap.Subscriptions, v)
+	}
+	for _, m := range raw.Inflight {
+		var v storage.Message
+		if err := json.Unmarshal(m, &v); err != nil {
+			bad("queued message", err)
+			continue
+		}
+		snap.Inflight = append(snap.Inflight, v)
+	}
+	return snap, nil
+}
+
+// validString is an MQTT UTF-8 string: valid UTF-8 without U+0000.
+func validString(s string) bool {
+	return len(s) <= 65535 && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// validTopic is a name a client could have published to.
+func validTopic(t string) bool {
+	return t != "" && validString(t) && mqtt.IsValidFilter(t, true)
+}
+
+// dropInvalid removes what a broker could never have stored (a topic with
+// wildcards or invalid UTF-8, a session without an ID, a subscription or
+// queued message of no session), each with a logged error, so that mochi
+// is only ever handed state a client could have made.
+func (st *state) dropInvalid(log *slog.Logger) {
+	drop := func(kind, key, why string) {
+		log.Error("mqttfake: data dir: skipping a bad "+kind, "key", key, "reason", why)
+	}
+	for k, m := range st.retained {
+		if !validTopic(m.TopicName) {
+			drop("retained message", k, "invalid topic name")
+			delete(st.retained, k)
+		}
+	}
+	for k, c := range st.clients {
+		if c.ID == "" || !validString(c.ID) {
+			drop("session", k, "invalid client ID")
+			delete(st.clients, k)
+		}
+	}
+	for k, sub := range st.subs {
+		if _, ok := st.clients[sub.Client]; !ok {
+			drop("subscription", k, "no such session")
+			delete(st.subs, k)
+		} else if !validString(sub.Filter) || !mqtt.IsValidFilter(sub.Filter, false) {
+			drop("subscription", k, "invalid topic filter")
+			delete(st.subs, k)
+		}
+	}
+	for k, m := range st.inflight {
+		if _, ok := st.clients[m.Client]; !ok {
+			drop("queued message", k, "no such session")
+			delete(st.inflight, k)
+		} else if !validTopic(m.TopicName) {
+			drop("queued message", k, "invalid topic name")
+			delete(st.inflight, k)
+		}
+	}
 }
