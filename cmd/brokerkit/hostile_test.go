@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,4 +94,10 @@ func TestUpSurvivesHostileClients(t *testing.T) {
 		c.Close()
 	}
 	require.Equal(t, 0, stop(), "up still stops cleanly")
+	// net/http answers a malformed request, then lingers 500 ms before it
+	// closes (closeWriteAndWait); let those goroutines finish.
+	require.Eventually(t, func() bool {
+		buf := make([]byte, 1<<20)
+		return !strings.Contains(string(buf[:runtime.Stack(buf, true)]), "closeWriteAndWait")
+	}, 10*time.Second, 20*time.Millisecond)
 }
