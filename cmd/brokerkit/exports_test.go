@@ -51,12 +51,18 @@ func TestUpExportsAreEnoughForEveryTestPackage(t *testing.T) {
 // With --tls the exports carry the CA file, and nacostest's external mode
 // trusts it.
 func TestUpTLSExportsTheCA(t *testing.T) {
-	out, stop := startUp(t, "--only", "nacos", "--nacos-port", "0", "--tls", "--user", "alice:secret")
+	out, stop := startUp(t, "--only", "nacos,kafka", "--nacos-port", "0", "--kafka-port", "0", "--tls", "--user", "alice:secret")
 	defer stop()
 	setExports(t, out.Exports)
 	t.Setenv("BROKERKIT_STRICT", "1")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	kenv := kafkatest.New(t, kafkatest.WithTLS(), kafkatest.WithUser("alice", "secret"))
+	require.Equal(t, fixtures.External, kenv.Mode())
+	topic := kenv.Topic(t)
+	_, err := kenv.Client(t).Produce(ctx, kafkaclient.Message{Topic: topic, Value: []byte("x")})
+	require.NoError(t, err)
+
 	env := nacostest.New(t, nacostest.WithTLS(), nacostest.WithUser("alice", "secret"))
 	require.Equal(t, fixtures.External, env.Mode())
 	cfg := env.Config(t)

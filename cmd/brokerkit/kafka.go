@@ -72,6 +72,9 @@ func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
 	if len(c.users) > 0 {
 		env["BROKERKIT_KAFKA_SASL"] = "SCRAM-SHA-256:" + c.users[0].name + ":" + c.users[0].password
 	}
+	if c.caFile != "" {
+		env["BROKERKIT_KAFKA_CA"] = c.caFile
+	}
 	return &running{
 		Name:  "kafka",
 		Addrs: map[string]string{"bootstrap": srv.Addr()},
