@@ -1,0 +1,296 @@
+package pulsarfake_test
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/pulsar-client-go/pulsar"
+	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
+	"github.com/stretchr/testify/require"
+)
+
+// logFiles lists the change logs of a data dir.
+func logFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "pulsarfake-changes-*.log"))
+	require.NoError(t, err)
+	return files
+}
+
+func logBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	for _, f := range logFiles(t, dir) {
+		if fi, err := os.Stat(f); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// copyDir copies the files of a data dir, as a backup taken while the
+// server runs would.
+func copyDir(t *testing.T, from string) string {
+	t.Helper()
+	to := t.TempDir()
+	ents, err := os.ReadDir(from)
+	require.NoError(t, err)
+	for _, e := range ents {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(to, e.Name()), b, 0o644))
+	}
+	return to
+}
+
+func crash(t *testing.T, srv *pulsarfake.Server) {
+	t.Helper()
+	require.NoError(t, srv.Crash())
+}
+
+func adminDo(t *testing.T, srv *pulsarfake.Server, method, path, body string) string {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.AdminURL()+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	require.Less(t, resp.StatusCode, 300, "%s %s: %s", method, path, b)
+	return string(b)
+}
+
+// TestDataDirSurvivesCrash: everything the client was answered for is in
+// the data dir before the answer, with no Close: acknowledged SENDs,
+// individual, cumulative and batch-index acks, topics, tenants and
+// namespaces.
+func TestDataDirSurvivesCrash(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.NoError(t, err)
+	require.NoError(t, srv.CreateTopic("parted", 3))
+	adminDo(t, srv, http.MethodPut, "/admin/v2/tenants/acme", `{"allowedClusters":["standalone"]}`)
+	adminDo(t, srv, http.MethodPut, "/admin/v2/namespaces/acme/ns1", "")
+	cl := newClient(t, srv)
+	topic, batched := uniqueTopic(t), uniqueTopic(t)
+
+	shared, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "shared",
+		Type: pulsar.Shared, AckWithResponse: true})
+	require.NoError(t, err)
+	cumul, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "cumul", AckWithResponse: true})
+	require.NoError(t, err)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
+	require.NoError(t, err)
+	produce(t, p, payloads(10, "m")...)
+	for i, m := range receive(t, shared, 10, false) {
+		if i == 0 || i == 1 || i == 2 || i == 5 || i == 7 {
+			require.NoError(t, shared.Ack(m))
+		}
+	}
+	got := receive(t, cumul, 4, false)
+	require.NoError(t, cumul.AckCumulative(got[3]))
+
+	// A batch of 5; messages 0 and 3 acknowledged by batch index.
+	bcons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: batched, SubscriptionName: "b",
+		EnableBatchIndexAcknowledgment: true, AckWithResponse: true})
+	require.NoError(t, err)
+	bp, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: batched, BatchingMaxMessages: 5,
+		BatchingMaxPublishDelay: time.Hour})
+	require.NoError(t, err)
+	done := make(chan error, 5)
+	for _, m := range payloads(5, "b") {
+		bp.SendAsync(context.Background(), m, func(_ pulsar.MessageID, _ *pulsar.ProducerMessage, err error) { done <- err })
+	}
+	require.NoError(t, bp.FlushWithCtx(ctxT(t)))
+	for range 5 {
+		require.NoError(t, <-done)
+	}
+	for i, m := range receive(t, bcons, 5, false) {
+		if i == 0 || i == 3 {
+			require.NoError(t, bcons.Ack(m))
+		}
+	}
+	require.EqualValues(t, 3, srv.Backlog(batched, "b"))
+
+	backup := copyDir(t, dir) // taken while the server runs
+	crash(t, srv)
+	cl.Close()
+
+	for _, d := range []string{dir, backup} {
+		srv2 := newServer(t, pulsarfake.WithDataDir(d))
+		topics := srv2.Topics()
+		require.Contains(t, topics, "persistent://public/default/parted")
+		require.Contains(t, adminDo(t, srv2, http.MethodGet, "/admin/v2/tenants", ""), `"acme"`)
+		require.Contains(t, adminDo(t, srv2, http.MethodGet, "/admin/v2/namespaces/acme", ""), `"acme/ns1"`)
+		msgs, err := srv2.Messages(topic)
+		require.NoError(t, err)
+		require.Len(t, msgs, 10)
+		require.EqualValues(t, 5, srv2.Backlog(topic, "shared"))
+		require.EqualValues(t, 6, srv2.Backlog(topic, "cumul"))
+		require.EqualValues(t, 3, srv2.Backlog(batched, "b"))
+
+		cl2 := newClient(t, srv2)
+		c2, err := cl2.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "shared", Type: pulsar.Shared})
+		require.NoError(t, err)
+		require.ElementsMatch(t, []string{"m-3", "m-4", "m-6", "m-8", "m-9"}, strs(receive(t, c2, 5, true)))
+		c2.Close()
+		b2, err := cl2.Subscribe(pulsar.ConsumerOptions{Topic: batched, SubscriptionName: "b",
+			EnableBatchIndexAcknowledgment: true})
+		require.NoError(t, err)
+		require.Equal(t, []string{"b-1", "b-2", "b-4"}, strs(receive(t, b2, 3, true)))
+		b2.Close()
+		// New ids continue after the stored ones.
+		p2, err := cl2.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
+		require.NoError(t, err)
+		produce(t, p2, payloads(1, "after")...)
+		p2.Close()
+		msgs, err = srv2.Messages(topic)
+		require.NoError(t, err)
+		require.Len(t, msgs, 11)
+		cl2.Close()
+	}
+}
+
+// TestDataDirDeletesSurviveCrash: deleting a subscription, a topic and a
+// tenant is logged too.
+func TestDataDirDeletesSurviveCrash(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.NoError(t, err)
+	require.NoError(t, srv.Seed("gone", "x"))
+	require.NoError(t, srv.Seed("kept", "y"))
+	adminDo(t, srv, http.MethodPut, "/admin/v2/persistent/public/default/kept/subscription/s1", "")
+	adminDo(t, srv, http.MethodPut, "/admin/v2/persistent/public/default/kept/subscription/s2", "")
+	adminDo(t, srv, http.MethodDelete, "/admin/v2/persistent/public/default/kept/subscription/s1", "")
+	require.NoError(t, srv.DeleteTopic("gone"))
+	require.NoError(t, srv.Seed("gone", "z")) // a new topic of the same name
+	adminDo(t, srv, http.MethodPut, "/admin/v2/tenants/tmp", `{}`)
+	adminDo(t, srv, http.MethodDelete, "/admin/v2/tenants/tmp", "")
+	crash(t, srv)
+
+	srv2 := newServer(t, pulsarfake.WithDataDir(dir))
+	subs := adminDo(t, srv2, http.MethodGet, "/admin/v2/persistent/public/default/kept/subscriptions", "")
+	var names []string
+	require.NoError(t, json.Unmarshal([]byte(subs), &names))
+	require.Equal(t, []string{"s2"}, names)
+	msgs, err := srv2.Messages("gone")
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	require.Equal(t, "z", string(msgs[0].Payload))
+	require.NotContains(t, adminDo(t, srv2, http.MethodGet, "/admin/v2/tenants", ""), `"tmp"`)
+}
+
+// TestDataDirTornTail: a crash mid-append leaves half a record; the next
+// start cuts it and keeps everything before it.
+func TestDataDirTornTail(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.NoError(t, err)
+	require.NoError(t, srv.Seed("torn", "a", "b", "c"))
+	crash(t, srv)
+
+	files := logFiles(t, dir)
+	require.Len(t, files, 1)
+	f, err := os.OpenFile(files[0], os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	var hdr [8]byte
+	binary.BigEndian.PutUint32(hdr[:4], 100) // a record of 100 bytes ...
+	_, err = f.Write(append(hdr[:], "only part of it"...))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	srv2, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.NoError(t, err)
+	msgs, err := srv2.Messages("torn")
+	require.NoError(t, err)
+	require.Len(t, msgs, 3)
+	require.NoError(t, srv2.Seed("torn", "d"))
+	crash(t, srv2)
+
+	// Garbage instead of a record: cut as well.
+	f, err = os.OpenFile(logFiles(t, dir)[0], os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	_, err = f.Write([]byte("\x00\x00\x00\x05\xde\xad\xbe\xefhello"))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	srv3 := newServer(t, pulsarfake.WithDataDir(dir))
+	msgs, err = srv3.Messages("torn")
+	require.NoError(t, err)
+	var got []string
+	for _, m := range msgs {
+		got = append(got, string(m.Payload))
+	}
+	require.Equal(t, []string{"a", "b", "c", "d"}, got)
+}
+
+// TestDataDirCompaction: past the threshold the log is folded into the
+// snapshot while the server runs, and nothing is lost.
+func TestDataDirCompaction(t *testing.T) {
+	t.Parallel()
+	const limit = 64 << 10
+	dir := t.TempDir()
+	srv, err := pulsarfake.New(pulsarfake.WithDataDir(dir), pulsarfake.WithCompactAt(limit))
+	require.NoError(t, err)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", AckWithResponse: true})
+	require.NoError(t, err)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
+	require.NoError(t, err)
+	big := strings.Repeat("x", 4<<10)
+	const n = 40 // 160 KiB, well past the limit
+	for i := range n {
+		produce(t, p, &pulsar.ProducerMessage{Payload: []byte(big), Properties: map[string]string{"i": string(rune('0' + i%10))}})
+	}
+	// Without compaction the log would hold every message; after it the
+	// snapshot does and the log only what came since.
+	require.Eventually(t, func() bool {
+		fi, err := os.Stat(filepath.Join(dir, "pulsarfake.gob"))
+		return err == nil && fi.Size() >= limit && logBytes(t, dir) < n*int64(len(big))
+	}, 10*time.Second, 5*time.Millisecond, "log not compacted")
+	got := receive(t, cons, 10, false)
+	require.NoError(t, cons.AckCumulative(got[9]))
+	p.Close()
+	cons.Close()
+	crash(t, srv)
+	cl.Close()
+
+	srv2 := newServer(t, pulsarfake.WithDataDir(dir), pulsarfake.WithCompactAt(limit))
+	msgs, err := srv2.Messages(topic)
+	require.NoError(t, err)
+	require.Len(t, msgs, n)
+	require.EqualValues(t, n-10, srv2.Backlog(topic, "s"))
+	require.LessOrEqual(t, len(logFiles(t, dir)), 1)
+}
+
+// TestDataDirSyncWrites: WithSyncWrites changes durability, not behaviour.
+func TestDataDirSyncWrites(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv, err := pulsarfake.New(pulsarfake.WithDataDir(dir), pulsarfake.WithSyncWrites())
+	require.NoError(t, err)
+	require.NoError(t, srv.Seed("synced", "a", "b"))
+	crash(t, srv)
+	srv2 := newServer(t, pulsarfake.WithDataDir(dir), pulsarfake.WithSyncWrites())
+	msgs, err := srv2.Messages("synced")
+	require.NoError(t, err)
+	require.Len(t, msgs, 2)
+}
