@@ -127,9 +127,12 @@ func TestDataDirSurvivesCrash(t *testing.T) {
 	}
 	require.EqualValues(t, 3, srv.Backlog(batched, "b"))
 
-	backup := copyDir(t, dir) // taken while the server runs
-	crash(t, srv)
+	// The copy is taken while the server runs, with its clients connected:
+	// what a kill -9 would leave. The client is closed before Crash only
+	// because its Close waits for a server that is gone.
+	backup := copyDir(t, dir)
 	cl.Close()
+	crash(t, srv)
 
 	for _, d := range []string{dir, backup} {
 		srv2 := newServer(t, pulsarfake.WithDataDir(d))
