@@ -9,3 +9,6 @@ func (s *Server) Crash() error { return s.shutdown(true) }
 
 // WithCompactAt lowers the log size that triggers a compaction (4 MiB).
 func WithCompactAt(n int64) Option { return func(o *options) { o.compactAt = n } }
+
+// Compact folds the change log into the snapshot now.
+func (s *Server) Compact() error { return s.p.compact(false) }

@@ -297,3 +297,44 @@ func TestDataDirSyncWrites(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, msgs, 2)
 }
+
+// TestDataDirTransactionsSurviveCrash: a committed transaction's messages
+// stay, also when the snapshot was taken while it was open; aborted and
+// never finished ones are gone.
+func TestDataDirTransactionsSurviveCrash(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.NoError(t, err)
+	cl := newClient(t, srv, func(o *pulsar.ClientOptions) { o.EnableTransaction = true })
+	topic := uniqueTopic(t)
+	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s"})
+	require.NoError(t, err)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true, SendTimeout: -1})
+	require.NoError(t, err)
+	send := func(payload string) pulsar.Transaction {
+		txn, err := cl.NewTransaction(time.Minute)
+		require.NoError(t, err)
+		_, err = p.Send(ctxT(t), &pulsar.ProducerMessage{Payload: []byte(payload), Transaction: txn})
+		require.NoError(t, err)
+		return txn
+	}
+	committed, aborted := send("committed"), send("aborted")
+	send("never-finished")
+	require.NoError(t, srv.Compact()) // the snapshot holds three open transactions
+	require.NoError(t, committed.Commit(ctxT(t)))
+	require.NoError(t, aborted.Abort(ctxT(t)))
+	produce(t, p, payloads(1, "plain")...)
+	p.Close()
+	cons.Close()
+	cl.Close()
+	crash(t, srv)
+
+	srv2 := newServer(t, pulsarfake.WithDataDir(dir))
+	cl2 := newClient(t, srv2)
+	c2, err := cl2.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s"})
+	require.NoError(t, err)
+	defer c2.Close()
+	require.Equal(t, []string{"committed", "plain-0"}, strs(receive(t, c2, 2, true)))
+	require.Eventually(t, func() bool { return srv2.Backlog(topic, "s") == 0 }, 5*time.Second, 5*time.Millisecond)
+}
