@@ -20,6 +20,9 @@ type pulsarBackend struct {
 func (*pulsarBackend) name() string { return "pulsar" }
 
 func (p *pulsarBackend) flags(fs *flag.FlagSet) {
+	// The backend is registered once per process; a second run (tests run
+	// `up` in process) must not inherit the repeatable flags of the first.
+	p.tokens, p.oauth2 = nil, nil
 	fs.IntVar(&p.port, "pulsar-port", 6650, "Pulsar binary protocol port")
 	fs.IntVar(&p.adminPort, "pulsar-admin-port", 8080, "Pulsar admin REST port")
 	fs.Var(&p.tokens, "pulsar-token", "require token auth and accept this token (repeatable)")
