@@ -382,3 +382,28 @@ func TestDataDirCompactionUnderLoad(t *testing.T) {
 		require.Len(t, msgs, each)
 	}
 }
+
+// TestDataDirAdminChangesSurviveCrash: policies, partition updates,
+// schemas and cursor moves made through the admin API are logged.
+func TestDataDirAdminChangesSurviveCrash(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.NoError(t, err)
+	const tp = "/admin/v2/persistent/public/default/"
+	adminDo(t, srv, http.MethodPost, tp+"dd/deduplicationEnabled", "true")
+	adminDo(t, srv, http.MethodPut, tp+"pp/partitions", "2")
+	adminDo(t, srv, http.MethodPost, tp+"pp/partitions", "4")
+	adminDo(t, srv, http.MethodPost, "/admin/v2/schemas/public/default/sc/schema", `{"type":"STRING","schema":""}`)
+	require.NoError(t, srv.Seed("cur", "a", "b", "c"))
+	adminDo(t, srv, http.MethodPut, tp+"cur/subscription/s", `{"ledgerId":-1,"entryId":-1}`)
+	require.EqualValues(t, 3, srv.Backlog("cur", "s"))
+	adminDo(t, srv, http.MethodPost, tp+"cur/subscription/s/skip_all", "")
+	crash(t, srv)
+
+	srv2 := newServer(t, pulsarfake.WithDataDir(dir))
+	require.Equal(t, "true", strings.TrimSpace(adminDo(t, srv2, http.MethodGet, tp+"dd/deduplicationEnabled", "")))
+	require.Contains(t, adminDo(t, srv2, http.MethodGet, tp+"pp/partitions", ""), "4")
+	require.Contains(t, adminDo(t, srv2, http.MethodGet, "/admin/v2/schemas/public/default/sc/schema", ""), `"STRING"`)
+	require.EqualValues(t, 0, srv2.Backlog("cur", "s"))
+}
