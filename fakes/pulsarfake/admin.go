@@ -255,6 +255,7 @@ func (s *Server) putTenant(r *http.Request, create bool) error {
 		return herr(http.StatusNotFound, "Tenant does not exist")
 	}
 	s.tenants[name] = info
+	s.logLocked(change{Kind: chTenant, Name: name, Tenant: info})
 	return nil
 }
 
@@ -271,9 +272,11 @@ func (s *Server) adminDeleteTenant(r *http.Request) (any, error) {
 				return nil, herr(http.StatusConflict, "The tenant still has active namespaces")
 			}
 			delete(s.namespaces, ns)
+			s.logLocked(change{Kind: chNS, Name: ns})
 		}
 	}
 	delete(s.tenants, name)
+	s.logLocked(change{Kind: chTenant, Name: name})
 	return nil, nil
 }
 
@@ -329,6 +332,7 @@ func (s *Server) adminCreateNamespace(r *http.Request) (any, error) {
 		return nil, herr(http.StatusConflict, "Namespace already exists")
 	}
 	s.namespaces[ns] = true
+	s.logLocked(change{Kind: chNS, Name: ns, Present: true})
 	return nil, nil
 }
 
@@ -346,6 +350,7 @@ func (s *Server) adminDeleteNamespace(r *http.Request) (any, error) {
 	}
 	s.mu.Lock()
 	delete(s.namespaces, ns)
+	s.logLocked(change{Kind: chNS, Name: ns})
 	s.mu.Unlock()
 	return nil, nil
 }

@@ -96,6 +96,7 @@ func (s *Server) adminDeleteSchema(r *http.Request) (any, error) {
 	}
 	s.mu.Lock()
 	delete(s.schemas, name.Base)
+	s.logSchemaLocked(name.Base)
 	s.mu.Unlock()
 	return map[string]int64{"version": 0}, nil
 }

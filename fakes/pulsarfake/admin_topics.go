@@ -213,7 +213,7 @@ func (s *Server) updatePartitions(name topicName, n int) error {
 	if n <= cur {
 		return herr(http.StatusConflict, "Number of partitions can only be increased")
 	}
-	s.partitioned[name.Full] = n
+	s.setPartitionsLocked(name.Full, n)
 	for i := cur; i < n; i++ {
 		pn, _ := parseTopic(partitionName(name.Full, i))
 		s.createTopicLocked(pn)
@@ -308,6 +308,7 @@ func (s *Server) adminCreateSubscription(r *http.Request, name topicName) (any, 
 		}
 		start := min(max(t.position(uint64(id.LedgerID), uint64(id.EntryID)), t.first), t.next)
 		t.subs[sub] = newSubscription(t, sub, Exclusive, true, start)
+		t.logSubLocked(t.subs[sub])
 		t.mu.Unlock()
 	}
 	return nil, nil
@@ -333,6 +334,7 @@ func (s *Server) adminDeleteSubscription(r *http.Request, name topicName) (any, 
 				t.removeConsumerLocked(sb.consumers[0], true, true)
 			}
 			delete(t.subs, sub)
+			t.logUnsubLocked(sb)
 		}
 		t.mu.Unlock()
 	}
@@ -382,6 +384,7 @@ func (s *Server) resetCursor(r *http.Request, name topicName, to cursorTarget, d
 			found = true
 			if pos, ok := to.position(t); ok {
 				sb.reset(pos)
+				t.logSubLocked(sb)
 				for disconnect && len(sb.consumers) > 0 {
 					t.removeConsumerLocked(sb.consumers[0], true, true)
 				}

@@ -114,3 +114,47 @@ func BenchmarkStartAndRoundTrip(b *testing.B) {
 		srv.Close()
 	}
 }
+
+// BenchmarkSendDataDir measures acknowledged sends of 100-byte messages
+// (no batching, so one log record per message) in memory, with a data dir
+// and with a data dir plus WithSyncWrites.
+func BenchmarkSendDataDir(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		opts func(dir string) []pulsarfake.Option
+	}{
+		{"memory", func(string) []pulsarfake.Option { return nil }},
+		{"datadir", func(dir string) []pulsarfake.Option { return []pulsarfake.Option{pulsarfake.WithDataDir(dir)} }},
+		{"datadir-sync", func(dir string) []pulsarfake.Option {
+			return []pulsarfake.Option{pulsarfake.WithDataDir(dir), pulsarfake.WithSyncWrites()}
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			srv := newServer(b, bc.opts(b.TempDir())...)
+			cl := newClient(b, srv)
+			p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: uniqueTopic(b), DisableBatching: true,
+				MaxPendingMessages: 10000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			payload := make([]byte, 100)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				p.SendAsync(ctx, &pulsar.ProducerMessage{Payload: payload}, func(_ pulsar.MessageID, _ *pulsar.ProducerMessage, err error) {
+					if err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			if err := p.FlushWithCtx(ctx); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+		})
+	}
+}

@@ -104,12 +104,14 @@ func (c *conn) subscribe(t *topic, cmd *wire.CommandSubscribe) error {
 		sub = newSubscription(t, subName, typ, durable, start)
 		sub.props = kvMap(cmd.SubscriptionProperties)
 		t.subs[subName] = sub
+		t.logSubLocked(sub)
 	} else if sub.typ != typ {
 		if len(sub.consumers) > 0 {
 			return errorf(ConsumerBusy, "Subscription is of different type")
 		}
 		sub.typ = typ
 		sub.rewind()
+		t.logSubLocked(sub)
 	}
 	if typ == Exclusive && len(sub.consumers) > 0 {
 		return errorf(ConsumerBusy, "Exclusive consumer is already connected")
@@ -200,6 +202,9 @@ func (c *conn) handleAck(cmd *wire.CommandAck) bool {
 	t := cs.sub.t
 	t.mu.Lock()
 	cs.sub.applyAck(cmd.GetAckType(), cmd.MessageId)
+	if c.s.p != nil {
+		cs.sub.logAckLocked(cmd.GetAckType(), cmd.MessageId)
+	}
 	if cs.sub.typ == KeyShared {
 		cs.sub.dispatch() // acks may unblock a recently joined consumer
 	}
@@ -277,6 +282,7 @@ func (c *conn) handleUnsubscribe(cmd *wire.CommandUnsubscribe) bool {
 		t.removeConsumerLocked(other, other != cs, true)
 	}
 	delete(t.subs, sub.name)
+	t.logUnsubLocked(sub)
 	t.mu.Unlock()
 	c.sendSuccess(cmd.GetRequestId())
 	return true
@@ -311,6 +317,7 @@ func (c *conn) handleSeek(cmd *wire.CommandSeek) bool {
 		return true
 	}
 	sub.reset(min(pos, t.next))
+	t.logSubLocked(sub)
 	// The broker disconnects the subscription's consumers when it resets
 	// the cursor; they reconnect and read from the new position.
 	for len(sub.consumers) > 0 {

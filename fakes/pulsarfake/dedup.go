@@ -46,6 +46,7 @@ func (s *Server) setDedupPolicy(base string, on *bool) {
 		s.dedupPolicy[base] = *on
 	}
 	s.updateDedupAnyLocked()
+	s.logLocked(change{Kind: chDedup, Name: base, Dedup: on})
 }
 
 // updateDedupAnyLocked records whether any topic can have deduplication on;
@@ -73,19 +74,20 @@ func (t *topic) lastSequence(name string) int64 {
 }
 
 // admitSequence reports whether a SEND carrying sequence ids up to highest
-// is new, and records it. With deduplication off everything is new.
-func (t *topic) admitSequence(name string, highest int64) bool {
+// is new, and records it; tracked says deduplication is on for the topic.
+// With deduplication off everything is new.
+func (t *topic) admitSequence(name string, highest int64) (admit, tracked bool) {
 	if !t.s.dedupEnabled(t.name.Base) {
-		return true
+		return true, false
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if last, ok := t.lastSeq[name]; ok && highest <= last {
-		return false
+		return false, true
 	}
 	if t.lastSeq == nil {
 		t.lastSeq = map[string]int64{}
 	}
 	t.lastSeq[name] = highest
-	return true
+	return true, true
 }

@@ -1,6 +1,7 @@
 package pulsarfake
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/brokerkit/brokerkit/fault"
@@ -103,9 +104,9 @@ func (s *Server) Restart() error {
 		t.mu.Unlock()
 	}
 	s.txns.abortAll()
-	if s.opts.dataDir != "" {
-		if err := s.save(); err != nil {
-			return err
+	if s.p != nil {
+		if err := s.p.compact(false); err != nil {
+			return fmt.Errorf("pulsarfake: saving state: %w", err)
 		}
 		return s.reload()
 	}

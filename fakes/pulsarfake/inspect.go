@@ -104,7 +104,7 @@ func (s *Server) Publish(topic string, msgs ...Message) ([]MessageID, error) {
 		if err != nil {
 			return ids, err
 		}
-		entry := t.appendEntry(data, &meta, txnID{})
+		entry := t.appendEntry(data, &meta, txnID{}, "", 0)
 		ids = append(ids, MessageID{Topic: t.name.Full, LedgerID: t.ledger, EntryID: entry,
 			Partition: int32(t.name.Partition), BatchIndex: -1})
 	}

@@ -23,6 +23,8 @@ type options struct {
 	clock             clock.Clock
 	keepAlive         time.Duration
 	dataDir           string
+	syncWrites        bool
+	compactAt         int64 // log size that triggers a snapshot (tests lower it)
 	logger            *slog.Logger
 	tokens            map[string]string // token -> role
 	users             map[string]string // basic auth: user -> password
@@ -50,6 +52,7 @@ func defaultOptions() options {
 		logger:           slog.New(slog.DiscardHandler),
 		txnCoordinators:  1,
 		clusterName:      "standalone",
+		compactAt:        4 << 20,
 	}
 }
 
@@ -118,9 +121,20 @@ func WithClock(c clock.Clock) Option { return func(o *options) { o.clock = c } }
 // connection that sends nothing for twice that long is closed (default 30s).
 func WithKeepAlive(d time.Duration) Option { return func(o *options) { o.keepAlive = d } }
 
-// WithDataDir makes the server load its state from dir on New and save it
-// there on Close (and Restart), so data survives a process restart.
+// WithDataDir keeps topics with their messages, durable subscriptions with
+// their cursors, partitioned topics, schemas, tenants, namespaces and
+// deduplication state in dir and loads them at start. It is write-through:
+// every change is appended to a log before the client is answered (a
+// stored message before its SEND_RECEIPT, an acknowledgement before the
+// next command), and the log is compacted into a snapshot as it grows and
+// on Close and Restart. The directory is locked against a second process;
+// a torn log tail left by a crash is cut at start.
 func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
+
+// WithSyncWrites fsyncs every change WithDataDir logs before the client is
+// answered (off by default: a killed process then loses nothing, a power
+// cut may lose the last changes).
+func WithSyncWrites() Option { return func(o *options) { o.syncWrites = true } }
 
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }

@@ -126,6 +126,7 @@ func (t *topic) addProducer(p *producer, initialSub string) ([]*producer, error)
 	}
 	if initialSub != "" && t.subs[initialSub] == nil {
 		t.subs[initialSub] = newSubscription(t, initialSub, Exclusive, true, t.first)
+		t.logSubLocked(t.subs[initialSub])
 	}
 	t.producers[p] = struct{}{}
 	return fenced, nil
@@ -190,11 +191,16 @@ func (c *conn) handleSend(cmd *wire.CommandSend, hp []byte) bool {
 		}
 	}
 	highest := max(cmd.GetHighestSequenceId(), seq)
-	if !p.topic.admitSequence(p.name, int64(highest)) {
+	admit, tracked := p.topic.admitSequence(p.name, int64(highest))
+	if !admit {
 		c.writeReceipt(p.id, seq, highest, dupEntry, dupEntry) // a duplicate: acknowledged, not stored
 		return true
 	}
-	id := p.topic.appendEntry(hp, &meta, txn)
+	producer := ""
+	if tracked {
+		producer = p.name
+	}
+	id := p.topic.appendEntry(hp, &meta, txn, producer, int64(highest))
 	if !txn.isZero() {
 		c.s.txns.addEntry(txn, p.topic, id)
 	}

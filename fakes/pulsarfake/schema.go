@@ -56,6 +56,7 @@ func (srv *Server) addSchemaLocked(base string, s *wire.Schema) ([]byte, error) 
 		}
 	}
 	log.versions = append(log.versions, proto.Clone(s).(*wire.Schema))
+	srv.logSchemaLocked(base)
 	return versionBytes(len(log.versions) - 1), nil
 }
 

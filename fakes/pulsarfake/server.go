@@ -14,6 +14,15 @@
 // Backlog, Subscriptions, Producers, Consumers), faults (FailNext, Delay,
 // DropConnections, UnloadTopic, Restart) and optional persistence to a
 // data directory.
+//
+// WithDataDir is write-through: every change a client is answered for (a
+// stored message before its SEND_RECEIPT, acknowledgements, subscriptions
+// and their cursors, topics, partitioned topics, schemas, tenants,
+// namespaces, policies) is appended to a change log first; WithSyncWrites
+// fsyncs each append. The log is compacted into a snapshot in the
+// background once it passes 4 MiB and twice the snapshot, and on Close and
+// Restart. New loads the snapshot, replays the log and cuts a torn tail a
+// crash left. Without a data directory the cost is one nil check.
 package pulsarfake
 
 import (
@@ -48,6 +57,7 @@ type Server struct {
 	adminURL string
 
 	dir     *datadir.Dir // with WithDataDir
+	p       *persister   // with WithDataDir; nil otherwise (the hot path checks only this)
 	faults  fault.Injector[ServerError]
 	tracker conntrack.Tracker
 
@@ -107,14 +117,10 @@ func New(opts ...Option) (*Server, error) {
 		if err := s.openDataDir(); err != nil {
 			return nil, err
 		}
-		if err := s.load(); err != nil {
-			s.dir.Close()
-			return nil, err
-		}
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		s.dir.Close()
+		s.abandonDataDir()
 		return nil, fmt.Errorf("pulsarfake: listen %s: %w", o.addr, err)
 	}
 	s.ln = s.tracker.Listener(ln)
@@ -126,7 +132,7 @@ func New(opts ...Option) (*Server, error) {
 	if !o.noAdmin {
 		if err := s.startAdmin(); err != nil {
 			ln.Close()
-			s.dir.Close()
+			s.abandonDataDir()
 			return nil, err
 		}
 	}
@@ -165,8 +171,13 @@ func (s *Server) Addr() string { return s.advertised }
 func (s *Server) AdminURL() string { return s.adminURL }
 
 // Close stops the listeners, closes every connection and, with a data
-// directory, saves the state. It is safe to call more than once.
-func (s *Server) Close() error {
+// directory, compacts the change log into the snapshot. It is safe to call
+// more than once.
+func (s *Server) Close() error { return s.shutdown(false) }
+
+// shutdown is Close; crash leaves the data directory as a killed process
+// would, without the final snapshot (tests).
+func (s *Server) shutdown(crash bool) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -187,11 +198,12 @@ func (s *Server) Close() error {
 	s.wg.Wait()
 	s.stopTimers()
 	s.txns.stopTimers()
-	if s.dir != nil {
-		if serr := s.save(); serr != nil {
-			err = errors.Join(err, serr)
-		}
-		err = errors.Join(err, s.dir.Close())
+	switch {
+	case s.p == nil:
+	case crash:
+		s.abandonDataDir()
+	default:
+		err = errors.Join(err, s.p.close())
 	}
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
@@ -314,11 +326,35 @@ func (s *Server) createTopicLocked(name topicName) *topic {
 	t := newTopic(s, name, s.nextLedger)
 	s.nextLedger++
 	s.topics[name.Full] = t
-	s.namespaces[name.Namespace] = true
+	s.addNamespaceLocked(name.Namespace)
 	if s.tenants[name.Tenant] == nil {
 		s.tenants[name.Tenant] = &TenantInfo{AdminRoles: []string{}, AllowedClusters: []string{s.opts.clusterName}}
+		s.logLocked(change{Kind: chTenant, Name: name.Tenant, Tenant: s.tenants[name.Tenant]})
+	}
+	if s.p != nil {
+		s.logTopicLocked(chTopic, t)
 	}
 	return t
+}
+
+// addNamespaceLocked records a namespace that a topic or partitioned topic
+// brings into existence.
+func (s *Server) addNamespaceLocked(ns string) {
+	if !s.namespaces[ns] {
+		s.namespaces[ns] = true
+		s.logLocked(change{Kind: chNS, Name: ns, Present: true})
+	}
+}
+
+// setPartitionsLocked records a partitioned topic's partition count; 0
+// deletes it.
+func (s *Server) setPartitionsLocked(base string, n int) {
+	if n > 0 {
+		s.partitioned[base] = n
+	} else {
+		delete(s.partitioned, base)
+	}
+	s.logLocked(change{Kind: chPart, Name: base, Partitions: n})
 }
 
 // existingTopic returns a stored topic or nil.
@@ -341,8 +377,8 @@ func (s *Server) partitionsOf(name topicName) int {
 		return n
 	}
 	if s.opts.autoCreate && s.opts.autoPartitions > 0 && name.Partition < 0 && name.Persistent && s.topics[name.Full] == nil {
-		s.partitioned[name.Full] = s.opts.autoPartitions
-		s.namespaces[name.Namespace] = true
+		s.setPartitionsLocked(name.Full, s.opts.autoPartitions)
+		s.addNamespaceLocked(name.Namespace)
 		return s.opts.autoPartitions
 	}
 	return 0
@@ -362,8 +398,8 @@ func (s *Server) CreateTopic(topicStr string, partitions int) error {
 		return fmt.Errorf("pulsarfake: topic %s already exists", name.Full)
 	}
 	if partitions > 0 {
-		s.partitioned[name.Full] = partitions
-		s.namespaces[name.Namespace] = true
+		s.setPartitionsLocked(name.Full, partitions)
+		s.addNamespaceLocked(name.Namespace)
 		for i := 0; i < partitions; i++ {
 			pn, _ := parseTopic(partitionName(name.Full, i))
 			s.createTopicLocked(pn)
@@ -385,7 +421,7 @@ func (s *Server) DeleteTopic(topicStr string) error {
 	s.mu.Lock()
 	var victims []*topic
 	if n, ok := s.partitioned[name.Full]; ok {
-		delete(s.partitioned, name.Full)
+		s.setPartitionsLocked(name.Full, 0)
 		for i := 0; i < n; i++ {
 			if t := s.topics[partitionName(name.Full, i)]; t != nil {
 				victims = append(victims, t)
@@ -399,7 +435,15 @@ func (s *Server) DeleteTopic(topicStr string) error {
 		s.mu.Unlock()
 		return fmt.Errorf("pulsarfake: topic %s: %w", name.Full, ErrNotFound)
 	}
-	delete(s.schemas, name.Base)
+	if s.p != nil {
+		for _, t := range victims {
+			s.logTopicLocked(chDelTopic, t)
+		}
+	}
+	if s.schemas[name.Base] != nil {
+		delete(s.schemas, name.Base)
+		s.logSchemaLocked(name.Base)
+	}
 	s.mu.Unlock()
 	for _, t := range victims {
 		t.delete()

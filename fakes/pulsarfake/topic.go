@@ -110,8 +110,9 @@ func (t *topic) position(ledger, entryID uint64) uint64 {
 }
 
 // appendEntry stores a SEND and hands it to the subscriptions. It returns
-// the entry id.
-func (t *topic) appendEntry(data []byte, m *wire.Meta, txn txnID) uint64 {
+// the entry id. With a data dir the entry is logged before it returns, with
+// producer's sequence id when deduplication tracks it (producer != "").
+func (t *topic) appendEntry(data []byte, m *wire.Meta, txn txnID, producer string, seq int64) uint64 {
 	e := entry{
 		data:      data,
 		numMsgs:   max(m.NumMessages, 1),
@@ -145,6 +146,9 @@ func (t *topic) appendEntry(data []byte, m *wire.Meta, txn txnID) uint64 {
 	}
 	t.entries = append(t.entries, e)
 	t.bytes += int64(len(data))
+	if t.s.p != nil {
+		t.logEntryLocked(&e, producer, seq)
+	}
 	t.trimLocked()
 	if e.txnState == txnNone {
 		t.dispatchAllLocked()

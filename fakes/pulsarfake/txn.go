@@ -124,6 +124,9 @@ func (tc *txnCoordinator) end(id txnID, commit bool) *brokerError {
 		if en := e.t.entryAt(e.id); en != nil && en.txnState == txnOpen {
 			en.txnState = state
 			e.t.openTxn--
+			if e.t.logged() {
+				e.t.s.p.appendChange(&change{Kind: chTxn, Topic: e.t.name.Full, Ledger: e.t.ledger, IDs: []uint64{e.id}, Commit: commit})
+			}
 		}
 		touched[e.t] = true
 		e.t.mu.Unlock()
@@ -132,6 +135,7 @@ func (tc *txnCoordinator) end(id txnID, commit bool) *brokerError {
 		for _, a := range tx.acks {
 			a.sub.t.mu.Lock()
 			a.sub.applyAck(a.typ, a.ids)
+			a.sub.logAckLocked(a.typ, a.ids)
 			a.sub.t.mu.Unlock()
 		}
 	}
