@@ -121,10 +121,16 @@ func TestV1NamingRegisterBeatDeregister(t *testing.T) {
 
 	// The SDK beats every 5 s; a beat after the instance went unhealthy
 	// makes it healthy again.
-	clk.Advance(16 * time.Second)
-	// The beat check runs on its own goroutine once the clock moved (other
-	// timers keep Pending above zero, so wait for its effect instead).
-	require.Eventually(t, func() bool { return !srv.Instances("", "", "web")[0].Healthy }, waitFor, time.Millisecond)
+	// The beat check runs on its own goroutine once the clock moves; a real
+	// beat landing just before it keeps the instance healthy, so move the
+	// clock again until a check finds the beats stale.
+	require.Eventually(t, func() bool {
+		if !srv.Instances("", "", "web")[0].Healthy {
+			return true
+		}
+		clk.Advance(16 * time.Second)
+		return false
+	}, waitFor, 5*time.Millisecond)
 	require.Eventually(t, func() bool {
 		in := srv.Instances("", "", "web")
 		return len(in) == 1 && in[0].Healthy
