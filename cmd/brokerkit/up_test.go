@@ -9,28 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brokerkit/brokerkit/internal/syncbuf"
+
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
-
-// syncBuffer lets the test read what up prints while up runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type upOutput struct {
 	Backends []struct {
@@ -47,7 +31,7 @@ type upOutput struct {
 func startUp(t *testing.T, args ...string) (upOutput, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, append([]string{"up", "--json"}, args...), &stdout, &stderr) }()
 	var out upOutput

@@ -1,7 +1,6 @@
 package kafkafake
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
@@ -9,8 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/brokerkit/brokerkit/internal/syncbuf"
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -176,24 +176,6 @@ func recordBatch(t *testing.T, value []byte) []byte {
 	return raw
 }
 
-// syncBuffer is a log sink for tests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestBadPersistedTopicDoesNotStopStart is issue 14 item 8: a topic Kafka
 // would refuse, found in a data dir (written by an older version), is
 // skipped with a logged error and the rest loads.
@@ -224,7 +206,7 @@ func TestBadPersistedTopicDoesNotStopStart(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, raw, 0o644))
 
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	s2 := start(t, WithDataDir(dir), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	recs, err := s2.Records(ctx(t), "t", 0)
 	require.NoError(t, err)

@@ -1,15 +1,15 @@
 package mqttfake
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/brokerkit/brokerkit/internal/syncbuf"
 
 	"github.com/mochi-mqtt/server/v2/hooks/storage"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -17,24 +17,6 @@ import (
 
 	"github.com/brokerkit/brokerkit/internal/datadir"
 )
-
-// logBuf collects log output from the broker's goroutines.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func retainedMsg(topic, payload string) storage.Message {
 	return storage.Message{
@@ -101,7 +83,7 @@ func TestDataDirBadItemsSkipped(t *testing.T) {
 	require.NoError(t, wal.Close())
 	require.NoError(t, d.Close())
 
-	var logs logBuf
+	var logs syncbuf.Buffer
 	s := newServer(t, WithDataDir(dir), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	var topics []string
 	for _, m := range s.Retained() {
@@ -128,7 +110,7 @@ func TestDataDirBadItemsSkipped(t *testing.T) {
 func TestDataDirCorruptSnapshotMovedAside(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, snapshotFile), []byte("\x00garbage{"), 0o644))
-	var logs logBuf
+	var logs syncbuf.Buffer
 	s, err := New(WithDataDir(dir), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	require.NoError(t, err)
 	require.NoError(t, s.Publish("after/corrupt", []byte("x"), 1, true))
