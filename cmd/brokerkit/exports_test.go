@@ -51,7 +51,8 @@ func TestUpExportsAreEnoughForEveryTestPackage(t *testing.T) {
 // With --tls the exports carry the CA file, and nacostest's external mode
 // trusts it.
 func TestUpTLSExportsTheCA(t *testing.T) {
-	out, stop := startUp(t, "--only", "nacos,kafka", "--nacos-port", "0", "--kafka-port", "0", "--tls", "--user", "alice:secret")
+	out, stop := startUp(t, "--only", "nacos,kafka,mqtt", "--nacos-port", "0", "--kafka-port", "0", "--mqtt-port", "0", "--mqtt-tls-port", "0",
+		"--tls", "--user", "alice:secret")
 	defer stop()
 	setExports(t, out.Exports)
 	t.Setenv("BROKERKIT_STRICT", "1")
@@ -62,6 +63,16 @@ func TestUpTLSExportsTheCA(t *testing.T) {
 	topic := kenv.Topic(t)
 	_, err := kenv.Client(t).Produce(ctx, kafkaclient.Message{Topic: topic, Value: []byte("x")})
 	require.NoError(t, err)
+
+	menv := mqtttest.New(t, mqtttest.WithTLS(), mqtttest.WithUser("alice", "secret"))
+	require.Equal(t, fixtures.External, menv.Mode())
+	require.True(t, strings.HasPrefix(menv.Endpoint().URLs[0], "mqtts://"))
+	mc := menv.Client(t, mqtttest.AsUser("alice"))
+	mroot := menv.Topic(t)
+	msgs, err := mc.SubscribeChan(ctx, mroot+"/#", 1, 1)
+	require.NoError(t, err)
+	require.NoError(t, mc.Publish(ctx, mroot+"/x", []byte("tls"), 1, false))
+	require.Equal(t, "tls", string((<-msgs).Payload))
 
 	env := nacostest.New(t, nacostest.WithTLS(), nacostest.WithUser("alice", "secret"))
 	require.Equal(t, fixtures.External, env.Mode())

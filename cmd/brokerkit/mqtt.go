@@ -66,6 +66,9 @@ func (m *mqttBackend) start(_ context.Context, c *common) (*running, error) {
 		addrs["websocket"] = u
 	}
 	env := map[string]string{"BROKERKIT_MQTT_ADDR": srv.Addr()}
+	if a := srv.TLSAddr(); a != "" && c.caFile != "" {
+		env["BROKERKIT_MQTT_TLS_ADDR"], env["BROKERKIT_MQTT_CA"] = a, c.caFile
+	}
 	if len(c.users) > 0 {
 		// Every --user has full access: mqtttest's name:password form
 		// without rules (mqtttest.UserSpec; not imported, it pulls in testing).
