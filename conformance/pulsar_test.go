@@ -70,7 +70,9 @@ func (h *pulsarHarness) BadCredentialsProducer(context.Context) (conformance.Pro
 	authed := pulsartest.New(h.t, pulsartest.WithToken("conformance-right-token"))
 	ep := authed.Endpoint()
 	ep.Token = "not-" + ep.Token
-	ep.OperationTimeout = 5 * time.Second
+	// The client retries a refused login until this timeout; the broker's
+	// answer is in its log by then.
+	ep.OperationTimeout = 2 * time.Second
 	cl, err := pulsarclient.New(ep, pulsarclient.WithLogger(h.rejected))
 	if err != nil {
 		return nil, err
@@ -242,7 +244,7 @@ func (h *pulsarFeatureHarness) TokenClient(t *testing.T, right bool) (pulsar.Cli
 	ep := env.Endpoint()
 	if !right {
 		ep.Token = "not-" + ep.Token
-		ep.OperationTimeout = 3 * time.Second
+		ep.OperationTimeout = 2 * time.Second
 	}
 	return h.client(t, ep, false), env.Topic(t)
 }
