@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -77,8 +78,10 @@ func (h *kafkaHarness) BadCredentialsProducer(context.Context) (conformance.Prod
 	wrong.Password = "not-" + wrong.Password
 	ep.SASL = &wrong
 	// kgo retries a failed login until the record times out; bound the
-	// retries so the broker's own answer surfaces instead of a deadline.
-	cl, err := kafkaclient.New(ep, kafkaclient.WithKgo(kgo.RecordRetries(1), kgo.RequestRetries(1)))
+	// retries so the broker's own answer surfaces instead of a deadline,
+	// and let its metadata retry come sooner than the 5 s minimum age.
+	cl, err := kafkaclient.New(ep, kafkaclient.WithKgo(kgo.RecordRetries(1), kgo.RequestRetries(1),
+		kgo.MetadataMinAge(250*time.Millisecond)))
 	if err != nil {
 		return nil, err
 	}
