@@ -45,11 +45,11 @@ func TestUpExportsAreEnoughForEveryTestPackage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	useEveryBackend(t, ctx)
+	useEveryBackend(t, ctx, false)
 }
 
-// With --tls the exports carry the CA file, and nacostest's external mode
-// trusts it.
+// With --tls the exports carry the CA file (and MQTT's TLS listener), and
+// the test packages' external mode serves WithTLS tests from them.
 func TestUpTLSExportsTheCA(t *testing.T) {
 	out, stop := startUp(t, "--only", "nacos,kafka,mqtt", "--nacos-port", "0", "--kafka-port", "0", "--mqtt-port", "0", "--mqtt-tls-port", "0",
 		"--tls", "--user", "alice:secret")
@@ -58,65 +58,65 @@ func TestUpTLSExportsTheCA(t *testing.T) {
 	t.Setenv("BROKERKIT_STRICT", "1")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	kenv := kafkatest.New(t, kafkatest.WithTLS(), kafkatest.WithUser("alice", "secret"))
-	require.Equal(t, fixtures.External, kenv.Mode())
-	topic := kenv.Topic(t)
-	_, err := kenv.Client(t).Produce(ctx, kafkaclient.Message{Topic: topic, Value: []byte("x")})
-	require.NoError(t, err)
-
-	menv := mqtttest.New(t, mqtttest.WithTLS(), mqtttest.WithUser("alice", "secret"))
-	require.Equal(t, fixtures.External, menv.Mode())
-	require.True(t, strings.HasPrefix(menv.Endpoint().URLs[0], "mqtts://"))
-	mc := menv.Client(t, mqtttest.AsUser("alice"))
-	mroot := menv.Topic(t)
-	msgs, err := mc.SubscribeChan(ctx, mroot+"/#", 1, 1)
-	require.NoError(t, err)
-	require.NoError(t, mc.Publish(ctx, mroot+"/x", []byte("tls"), 1, false))
-	require.Equal(t, "tls", string((<-msgs).Payload))
-
-	env := nacostest.New(t, nacostest.WithTLS(), nacostest.WithUser("alice", "secret"))
-	require.Equal(t, fixtures.External, env.Mode())
-	cfg := env.Config(t)
-	group := env.Group(t)
-	require.NoError(t, cfg.Publish(ctx, group, "tls.yaml", "x"))
-	got, err := cfg.Get(ctx, group, "tls.yaml")
-	require.NoError(t, err)
-	require.Equal(t, "x", got)
+	useEveryBackend(t, ctx, true)
 }
 
 // useEveryBackend runs each test package in external mode against what the
-// environment points at (up's exports), with user alice, STRICT.
-func useEveryBackend(t *testing.T, ctx context.Context) {
+// environment points at (up's exports), with user alice, STRICT; with tls,
+// through the test packages' WithTLS (Pulsar has no TLS yet).
+func useEveryBackend(t *testing.T, ctx context.Context, tls bool) {
 	t.Run("kafka", func(t *testing.T) {
-		env := kafkatest.New(t, kafkatest.WithUser("alice", "secret"))
+		opts := []kafkatest.Option{kafkatest.WithUser("alice", "secret")}
+		if tls {
+			opts = append(opts, kafkatest.WithTLS())
+		}
+		env := kafkatest.New(t, opts...)
 		require.Equal(t, fixtures.External, env.Mode())
 		topic := env.Topic(t)
 		_, err := env.Client(t).Produce(ctx, kafkaclient.Message{Topic: topic, Value: []byte("x")})
 		require.NoError(t, err)
 	})
-	t.Run("pulsar", func(t *testing.T) {
-		for name, opt := range map[string]pulsartest.Option{"token": pulsartest.WithToken("tok"), "basic": pulsartest.WithUser("alice", "secret")} {
-			env := pulsartest.New(t, opt)
-			require.Equal(t, fixtures.External, env.Mode())
-			p, err := env.Client(t).Producer(env.Topic(t))
-			require.NoError(t, err, name)
-			_, err = p.Send(ctx, pulsarclient.Message{Payload: []byte("x")})
-			p.Close()
-			require.NoError(t, err, name)
-		}
-	})
+	if !tls {
+		t.Run("pulsar", func(t *testing.T) {
+			for name, opt := range map[string]pulsartest.Option{"token": pulsartest.WithToken("tok"), "basic": pulsartest.WithUser("alice", "secret")} {
+				env := pulsartest.New(t, opt)
+				require.Equal(t, fixtures.External, env.Mode())
+				p, err := env.Client(t).Producer(env.Topic(t))
+				require.NoError(t, err, name)
+				_, err = p.Send(ctx, pulsarclient.Message{Payload: []byte("x")})
+				p.Close()
+				require.NoError(t, err, name)
+			}
+		})
+	}
 	t.Run("mqtt", func(t *testing.T) {
-		env := mqtttest.New(t, mqtttest.WithUser("alice", "secret"))
+		opts := []mqtttest.Option{mqtttest.WithUser("alice", "secret")}
+		if tls {
+			opts = append(opts, mqtttest.WithTLS())
+		}
+		env := mqtttest.New(t, opts...)
 		require.Equal(t, fixtures.External, env.Mode())
+		if tls {
+			require.True(t, strings.HasPrefix(env.Endpoint().URLs[0], "mqtts://"))
+		}
 		topic := env.Topic(t)
 		c := env.Client(t, mqtttest.AsUser("alice"))
 		msgs, err := c.SubscribeChan(ctx, topic+"/#", 1, 1)
 		require.NoError(t, err)
 		require.NoError(t, c.Publish(ctx, topic+"/x", []byte("x"), 1, false))
-		require.Equal(t, "x", string((<-msgs).Payload))
+		select {
+		case m := <-msgs:
+			require.Equal(t, "x", string(m.Payload))
+		case <-ctx.Done():
+			t.Fatal("the message did not arrive")
+		}
 	})
 	t.Run("nacos", func(t *testing.T) {
-		env := nacostest.New(t, nacostest.WithUser("alice", "secret"))
+		opts := []nacostest.Option{nacostest.WithUser("alice", "secret")}
+		if tls {
+			opts = append(opts, nacostest.WithTLS())
+		}
+		env := nacostest.New(t, opts...)
 		require.Equal(t, fixtures.External, env.Mode())
 		cfg := env.Config(t)
 		group := env.Group(t)

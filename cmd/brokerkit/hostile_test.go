@@ -82,7 +82,7 @@ func TestUpSurvivesHostileClients(t *testing.T) {
 	// While they are held open, every backend serves a normal client.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	useEveryBackend(t, ctx)
+	useEveryBackend(t, ctx, false)
 
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)

@@ -365,7 +365,10 @@ func TestRestartKeepsRecordsAndOffsets(t *testing.T) {
 	require.Len(t, recs, 10)
 }
 
-func TestDataDirSurvivesNewServer(t *testing.T) {
+// closedDataDir is a data dir a stopped server left with one record,
+// "kept", in topic t.
+func closedDataDir(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
 	s1, err := New(WithDataDir(dir), WithTopic("t", 1))
 	require.NoError(t, err)
@@ -374,6 +377,11 @@ func TestDataDirSurvivesNewServer(t *testing.T) {
 	cl.Close()
 	require.NoError(t, s1.Close())
 	require.NoError(t, s1.Close(), "Close is idempotent")
+	return dir
+}
+
+func TestDataDirSurvivesNewServer(t *testing.T) {
+	dir := closedDataDir(t)
 
 	s2 := start(t, WithDataDir(dir), WithTopic("t", 1))
 	recs, err := s2.Records(ctx(t), "t", 0)

@@ -180,14 +180,7 @@ func recordBatch(t *testing.T, value []byte) []byte {
 // would refuse, found in a data dir (written by an older version), is
 // skipped with a logged error and the rest loads.
 func TestBadPersistedTopicDoesNotStopStart(t *testing.T) {
-	dir := t.TempDir()
-	s1, err := New(WithDataDir(dir), WithTopic("t", 1))
-	require.NoError(t, err)
-	cl := client(t, s1)
-	require.NoError(t, cl.ProduceSync(ctx(t), &kgo.Record{Topic: "t", Value: []byte("kept")}).FirstErr())
-	cl.Close()
-	require.NoError(t, s1.Close())
-
+	dir := closedDataDir(t)
 	path := filepath.Join(dir, "topics.json")
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)

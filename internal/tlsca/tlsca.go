@@ -132,3 +132,17 @@ func serial() *big.Int {
 	}
 	return n
 }
+
+// ClientConfigFromFile is a client configuration trusting the PEM CA in
+// path: the file `brokerkit up --tls` writes, read by the test packages.
+func ClientConfigFromFile(path string) (*tls.Config, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}

@@ -63,3 +63,27 @@ func TestHandshakeTrustsOnlyThisCA(t *testing.T) {
 		t.Fatal("written PEM differs")
 	}
 }
+
+func TestClientConfigFromFile(t *testing.T) {
+	ca, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "bad.pem")
+	if err := ca.WriteCertPEM(good); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("not a certificate"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ClientConfigFromFile(good)
+	if err != nil || !cfg.RootCAs.Equal(ca.Pool()) {
+		t.Fatalf("ClientConfigFromFile(ca.pem) = %v, %v; want a config trusting the CA", cfg, err)
+	}
+	for _, p := range []string{bad, filepath.Join(dir, "missing.pem")} {
+		if _, err := ClientConfigFromFile(p); err == nil {
+			t.Errorf("ClientConfigFromFile(%s) succeeded", p)
+		}
+	}
+}
