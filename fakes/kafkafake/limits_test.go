@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
@@ -258,4 +259,43 @@ func TestFutureVersions(t *testing.T) {
 	require.NoError(t, err)
 	waitClosed(t, c)
 	roundTrip(t, s, "t")
+}
+
+// TestIdleConnectionsAreClosed: a connection that sends nothing complete for
+// connections.max.idle.ms is closed, as Kafka's Selector closes it: a silent
+// one, a half-sent frame, and a TLS handshake that stops half way. One that
+// keeps sending requests stays open past the limit.
+func TestIdleConnectionsAreClosed(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	s := start(t, WithBrokerConfig("connections.max.idle.ms", "300"))
+
+	silent := dialRaw(t, s.Addr())
+	half := dialRaw(t, s.Addr())
+	_, err := half.c.Write([]byte{0, 0, 0, 20, 0, 18, 0})
+	require.NoError(t, err)
+
+	busy := dialRaw(t, s.Addr())
+	for deadline := time.Now().Add(3 * idle); time.Now().Before(deadline); {
+		busy.request(kmsg.NewPtrApiVersionsRequest(), kmsg.NewPtrApiVersionsResponse())
+		time.Sleep(idle / 4) // the gap between requests is the thing under test
+	}
+	waitClosed(t, silent.c)
+	waitClosed(t, half.c)
+	waitClosed(t, busy.c)
+
+	ts := start(t, WithTLS(), WithBrokerConfig("connections.max.idle.ms", "300"))
+	hello := dialRaw(t, ts.Addr())
+	_, err = hello.c.Write([]byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01}) // a ClientHello's first bytes
+	require.NoError(t, err)
+	waitClosed(t, hello.c)
+}
+
+func TestIdleConfig(t *testing.T) {
+	for _, bad := range []string{"0", "-2", "soon"} {
+		_, err := New(WithBrokerConfig("connections.max.idle.ms", bad))
+		require.ErrorContains(t, err, "connections.max.idle.ms", bad)
+	}
+	s := start(t, WithBrokerConfig("connections.max.idle.ms", "-1"))
+	require.Zero(t, s.shim.idle)
+	require.Equal(t, 10*time.Minute, start(t).shim.idle)
 }

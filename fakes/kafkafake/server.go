@@ -63,6 +63,9 @@ func New(opts ...Option) (s *Server, err error) {
 		names[i] = k.Name()
 	}
 	s.shim.delays.SetOps(names...)
+	if s.shim.idle, err = idleTimeout(cfg.brokerConfigs); err != nil {
+		return nil, err
+	}
 	if len(cfg.users) > 0 {
 		ms := cfg.mechanisms
 		if len(ms) == 0 {

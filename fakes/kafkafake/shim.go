@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,7 +27,11 @@ type shimConfig struct {
 	// preAuthMax bounds frames before SASL authentication completes, like
 	// Kafka's sasl.server.max.receive.size; 0 without SASL.
 	preAuthMax int32
-	delays     *fault.Injector[int16]
+	// idle closes a connection that sends nothing for this long, like
+	// Kafka's connections.max.idle.ms; a half-sent frame or TLS handshake
+	// counts as nothing sent.
+	idle   time.Duration
+	delays *fault.Injector[int16]
 	// framesStarted counts length prefixes read, for tests that wait until
 	// the shim has seen a frame.
 	framesStarted atomic.Int64
@@ -88,6 +93,28 @@ func newConn(nc net.Conn, shim *shimConfig) *conn {
 
 // defaultSASLMaxReceiveSize is Kafka's sasl.server.max.receive.size default;
 // WithBrokerConfig(saslMaxReceiveSizeConfig, n) changes it, as on Kafka.
+// defaultIdle is Kafka's connections.max.idle.ms default (10 minutes);
+// WithBrokerConfig(idleConfig, ms) changes it and -1 turns it off, as on Kafka.
+const (
+	defaultIdle = 10 * time.Minute
+	idleConfig  = "connections.max.idle.ms"
+)
+
+func idleTimeout(configs map[string]string) (time.Duration, error) {
+	v, ok := configs[idleConfig]
+	if !ok {
+		return defaultIdle, nil
+	}
+	ms, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || ms == 0 || ms < -1 {
+		return 0, fmt.Errorf("kafkafake: %s=%q: want milliseconds > 0, or -1 for no limit", idleConfig, v)
+	}
+	if ms == -1 {
+		return 0, nil
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
 const (
 	defaultSASLMaxReceiveSize = 512 << 10
 	saslMaxReceiveSizeConfig  = "sasl.server.max.receive.size"
@@ -127,6 +154,14 @@ func (c *conn) Read(p []byte) (int, error) {
 // nextFrame reads and checks one client frame and leaves what kfake should
 // see in rbuf.
 func (c *conn) nextFrame() error {
+	if c.shim.idle > 0 {
+		// One deadline per frame: the frame (and, on the first, the TLS
+		// handshake) must arrive within it. Kafka's Selector closes a
+		// channel after connections.max.idle.ms without a complete receive.
+		if err := c.Conn.SetReadDeadline(time.Now().Add(c.shim.idle)); err != nil {
+			return err
+		}
+	}
 	var size [4]byte
 	if _, err := io.ReadFull(c.r, size[:]); err != nil {
 		return err

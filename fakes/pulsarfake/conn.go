@@ -35,6 +35,10 @@ type conn struct {
 	closeOnce  sync.Once
 
 	lastReadNs atomic.Int64
+	accepted   time.Time
+	// handshook is set once CONNECT succeeded; the keep-alive task closes
+	// connections that have not got there within one interval.
+	handshook atomic.Bool
 
 	// Reader-goroutine state.
 	connected     bool
@@ -64,7 +68,8 @@ func newConn(s *Server, nc net.Conn) *conn {
 
 		closedProducers: map[uint64]struct{}{},
 	}
-	c.lastReadNs.Store(time.Now().UnixNano())
+	c.accepted = time.Now()
+	c.lastReadNs.Store(c.accepted.UnixNano())
 	return c
 }
 
@@ -476,6 +481,7 @@ func (c *conn) handleConnect(cc *wire.CommandConnect) bool {
 		return false
 	}
 	c.connected = true
+	c.handshook.Store(true)
 	c.role = role
 	c.authMethod = cc.GetAuthMethodName()
 	c.clientVersion = cc.GetClientVersion()

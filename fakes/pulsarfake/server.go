@@ -279,6 +279,15 @@ func (s *Server) keepAliveLoop() {
 			conns := s.connList()
 			s.mu.Unlock()
 			for _, c := range conns {
+				if !c.handshook.Load() {
+					// PulsarHandler: "Pulsar Handshake was not completed
+					// within timeout, closing connection"; no PING before.
+					if now.Sub(c.accepted) > s.opts.keepAlive {
+						s.log.Info("pulsarfake: handshake not completed within the keep-alive interval, closing", "remote", c.remote)
+						c.close()
+					}
+					continue
+				}
 				if now.Sub(c.lastRead()) > 2*s.opts.keepAlive {
 					s.log.Info("pulsarfake: closing idle connection", "remote", c.remote)
 					c.close()

@@ -241,6 +241,32 @@ func TestWireBrokerPingsAndClosesIdle(t *testing.T) {
 	r.expectClosed()
 }
 
+// TestWireHandshakeMustCompleteWithinKeepAlive: a connection that never
+// completes CONNECT (silent, or stopped half way through a frame) is closed
+// after one keep-alive interval without a PING, as PulsarHandler does.
+func TestWireHandshakeMustCompleteWithinKeepAlive(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, WithKeepAlive(100*time.Millisecond))
+	silent := dialRaw(t, s)
+	half := dialRaw(t, s)
+	half.write([]byte{0, 0, 0, 40, 0, 0, 0, 36, 8}) // a frame's start, then nothing
+	f, err := silent.read()
+	require.Error(t, err, "got %v: the broker sends no PING before CONNECT, it closes", f.Cmd.GetType())
+	half.expectClosed()
+
+	// A completed handshake is kept: the client answers the PING and the
+	// connection stays up past the handshake limit.
+	r := dialRaw(t, s)
+	r.connect()
+	f, err = r.read()
+	require.NoError(t, err)
+	require.Equal(t, wire.BaseCommand_PING, f.Cmd.GetType())
+	r.send(&wire.BaseCommand{Type: wire.BaseCommand_PONG.Enum(), Pong: &wire.CommandPong{}})
+	f, err = r.read()
+	require.NoError(t, err)
+	require.Equal(t, wire.BaseCommand_PING, f.Cmd.GetType())
+}
+
 func TestWireConnectionTeardownCleansUp(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t)
