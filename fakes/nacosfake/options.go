@@ -36,6 +36,8 @@ type options struct {
 	contextPath        string
 	ackTimeout         time.Duration
 	setupWait          time.Duration
+	httpTimeout        time.Duration // HTTP: body read and keep-alive idle limit
+	grpcHandshake      time.Duration
 }
 
 func defaultOptions() options {
@@ -51,6 +53,8 @@ func defaultOptions() options {
 		setupWait:       2 * time.Second,
 		contextPath:     "/nacos",
 		ackTimeout:      3 * time.Second,
+		httpTimeout:     60 * time.Second,
+		grpcHandshake:   120 * time.Second,
 	}
 }
 

@@ -136,6 +136,11 @@ func (s *Server) start(hl, gl net.Listener) {
 		// SDKs ping every 60 s; grpc-go's default 5 min minimum would
 		// answer with GOAWAY too_many_pings on long-lived idle sessions.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		// Nacos's BaseGrpcServer: the server pings after 6 min without
+		// traffic and closes when no answer comes in 3 s; grpc-java's
+		// handshake limit is 120 s (a half-sent TLS hello or preface).
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 6 * time.Minute, Timeout: 3 * time.Second}),
+		grpc.ConnectionTimeout(s.opts.grpcHandshake),
 	}
 	if s.opts.tls != nil {
 		gopts = append(gopts, grpc.Creds(credentials.NewTLS(s.opts.tls)))
@@ -147,7 +152,10 @@ func (s *Server) start(hl, gl net.Listener) {
 	if s.opts.tls != nil {
 		hl = tls.NewListener(hl, s.opts.tls)
 	}
-	s.httpSrv = &http.Server{Handler: s.httpHandler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
+	// Tomcat's connectionTimeout (60 s) closes a connection that stops
+	// sending mid-request or sits idle between requests.
+	s.httpSrv = &http.Server{Handler: s.httpHandler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: s.opts.httpTimeout, IdleTimeout: s.opts.httpTimeout, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug)}
 	s.serveWG.Add(2)
 	go func() { defer s.serveWG.Done(); _ = s.grpcSrv.Serve(s.track.Listener(gl)) }()
 	go func() { defer s.serveWG.Done(); _ = s.httpSrv.Serve(hl) }()

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brokerkit/brokerkit/internal/stalltest"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -287,4 +288,15 @@ func TestWireUnackedPushIsRetried(t *testing.T) {
 	c := s.Connections()[0]
 	require.Equal(t, int64(maxPushAttempts), c.Pushed)
 	require.Zero(t, c.Acked)
+}
+
+// TestStalledConnectionsAreClosed: an HTTP body that stops coming, an idle
+// keep-alive connection and a gRPC connection stuck in its handshake are
+// closed after the server's limits (Tomcat's connectionTimeout, grpc-java's
+// handshake timeout on Nacos), not held forever.
+func TestStalledConnectionsAreClosed(t *testing.T) {
+	s := newTestServer(t, func(o *options) { o.httpTimeout, o.grpcHandshake = 300*time.Millisecond, 300*time.Millisecond })
+	stalltest.Closed(t, s.Addr(), []byte("POST /nacos/v1/cs/configs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000000000\r\n\r\ndataId="), 5*time.Second)
+	stalltest.Closed(t, s.Addr(), []byte("GET /nacos/v1/console/health/liveness HTTP/1.1\r\nHost: x\r\n\r\n"), 5*time.Second)
+	stalltest.Closed(t, s.GRPCAddr(), []byte("PRI * HTTP/2.0\r\n"), 5*time.Second)
 }

@@ -29,7 +29,11 @@ func (s *Server) startAdmin() error {
 	}
 	s.adminLn = ln
 	s.adminURL = "http://" + advertise(ln.Addr())
-	s.adminSrv = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
+	// Jetty's connector closes a connection idle for 30 s, mid-request
+	// included; net/http's closest are a whole-request read limit and an
+	// idle limit between requests.
+	s.adminSrv = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: s.opts.httpTimeout, IdleTimeout: s.opts.httpTimeout}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

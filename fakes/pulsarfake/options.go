@@ -22,6 +22,7 @@ type options struct {
 	maxPartitions     int
 	clock             clock.Clock
 	keepAlive         time.Duration
+	httpTimeout       time.Duration // admin HTTP: body read and keep-alive idle limit
 	dataDir           string
 	syncWrites        bool
 	compactAt         int64 // log size that triggers a snapshot (tests lower it)
@@ -49,6 +50,7 @@ func defaultOptions() options {
 		maxPartitions:    10000,
 		clock:            clock.System(),
 		keepAlive:        30 * time.Second,
+		httpTimeout:      30 * time.Second,
 		logger:           slog.New(slog.DiscardHandler),
 		txnCoordinators:  1,
 		clusterName:      "standalone",

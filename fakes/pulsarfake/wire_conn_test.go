@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake/internal/wire"
+	"github.com/brokerkit/brokerkit/internal/stalltest"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 )
@@ -310,4 +312,15 @@ func TestWireRejectedConnectGetsError(t *testing.T) {
 	r.send(&wire.BaseCommand{Type: wire.BaseCommand_CONNECT.Enum(), Connect: &wire.CommandConnect{
 		ClientVersion: proto.String("raw"), AuthMethodName: proto.String("token"), AuthData: []byte("right")}})
 	r.expect(wire.BaseCommand_CONNECTED)
+}
+
+// TestAdminClosesStalledRequests: an admin request whose body stops coming,
+// and a keep-alive connection left idle, are closed after the HTTP limit
+// (Jetty's idle timeout on the broker), not held forever.
+func TestAdminClosesStalledRequests(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, func(o *options) { o.httpTimeout = 300 * time.Millisecond })
+	addr := strings.TrimPrefix(s.AdminURL(), "http://")
+	stalltest.Closed(t, addr, []byte("PUT /admin/v2/persistent/public/default/t/partitions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n12"), 5*time.Second)
+	stalltest.Closed(t, addr, []byte("GET /admin/v2/clusters HTTP/1.1\r\nHost: x\r\n\r\n"), 5*time.Second)
 }
