@@ -7,10 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/brokerkit/brokerkit/internal/tlsca"
 )
@@ -94,12 +98,13 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("brokerkit up", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		c       common
-		only    string
-		users   userList
-		useTLS  bool
-		asJSON  bool
-		choices []string
+		c         common
+		only      string
+		users     userList
+		useTLS    bool
+		asJSON    bool
+		stopLimit time.Duration
+		choices   []string
 	)
 	for _, b := range backends {
 		choices = append(choices, b.name())
@@ -110,6 +115,7 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var(&users, "user", "require auth and accept this name:password (repeatable)")
 	fs.BoolVar(&useTLS, "tls", false, "serve TLS with a generated CA (its file is printed)")
 	fs.BoolVar(&asJSON, "json", false, "print connection details as JSON")
+	fs.DurationVar(&stopLimit, "shutdown-timeout", 5*time.Second, "on Ctrl-C, wait this long for the fakes to stop, then exit (the data dir is crash-safe)")
 	for _, b := range backends {
 		b.flags(fs)
 	}
@@ -132,13 +138,7 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	var started []*running
-	defer func() {
-		for i := len(started) - 1; i >= 0; i-- {
-			if err := started[i].close(); err != nil {
-				fmt.Fprintf(stderr, "brokerkit: stop %s: %v\n", started[i].Name, err)
-			}
-		}
-	}()
+	defer func() { stopAll(started, stopLimit, stderr) }()
 	for _, b := range selected {
 		r, err := b.start(ctx, &c)
 		if err != nil {
@@ -280,3 +280,38 @@ type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// stopAll stops the fakes side by side and waits at most limit: kfake saves
+// a snapshot per partition on Close (fsynced), which takes half a minute for
+// 100,000 partitions. Exiting before that is safe because every
+// acknowledged write is already in the data dir, as after a crash.
+func stopAll(started []*running, limit time.Duration, stderr io.Writer) {
+	var mu sync.Mutex
+	pending := map[string]bool{}
+	var wg sync.WaitGroup
+	for _, r := range started {
+		pending[r.Name] = true
+	}
+	for _, r := range started {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := r.close(); err != nil {
+				fmt.Fprintf(stderr, "brokerkit: stop %s: %v\n", r.Name, err)
+			}
+			mu.Lock()
+			delete(pending, r.Name)
+			mu.Unlock()
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		mu.Lock()
+		names := slices.Sorted(maps.Keys(pending))
+		mu.Unlock()
+		fmt.Fprintf(stderr, "brokerkit: %s still stopping after %v; exiting anyway (acknowledged data is already in the data dir)\n", strings.Join(names, ", "), limit)
+	}
+}

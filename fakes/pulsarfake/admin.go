@@ -249,6 +249,9 @@ func (s *Server) putTenant(r *http.Request, create bool) error {
 		info.AllowedClusters = []string{s.opts.clusterName}
 	}
 	name := param(r, "tenant")
+	if err := checkName(name); err != nil {
+		return herr(http.StatusPreconditionFailed, "Tenant name is not valid")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, exists := s.tenants[name]
@@ -327,6 +330,9 @@ func (s *Server) adminGetNamespace(r *http.Request) (any, error) {
 
 func (s *Server) adminCreateNamespace(r *http.Request) (any, error) {
 	ns := namespaceParam(r)
+	if checkName(param(r, "tenant")) != nil || checkName(param(r, "ns")) != nil {
+		return nil, herr(http.StatusPreconditionFailed, "Namespace name is not valid")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.tenants[param(r, "tenant")] == nil {

@@ -229,3 +229,39 @@ func TestAdminPartitionCountsAreBounded(t *testing.T) {
 	code, _ = put(http.MethodPut, "zero", "0")
 	require.Equal(t, http.StatusNotAcceptable, code)
 }
+
+// Issue 14.8: tenant and namespace names follow the broker's NamedEntity
+// rule (letters, digits, _ and -=:.); others get its 412s, and clients get
+// an error for topics in them, so no name the broker refuses is stored.
+func TestNamesFollowTheBrokersRule(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	call := func(method, path, body string) (int, string) {
+		req, err := http.NewRequest(method, srv.AdminURL()+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var out map[string]string
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out["reason"]
+	}
+	code, reason := call(http.MethodPut, "/admin/v2/tenants/bad%20tenant", `{}`)
+	require.Equal(t, http.StatusPreconditionFailed, code)
+	require.Equal(t, "Tenant name is not valid", reason)
+	code, reason = call(http.MethodPut, "/admin/v2/namespaces/public/%C3%A9t%C3%A9", "")
+	require.Equal(t, http.StatusPreconditionFailed, code)
+	require.Equal(t, "Namespace name is not valid", reason)
+	code, _ = call(http.MethodPut, "/admin/v2/tenants/ok-_=:.9", `{}`)
+	require.Equal(t, http.StatusNoContent, code)
+
+	cl := newClient(t, srv)
+	_, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: "persistent://public/bad*ns/t"})
+	require.Error(t, err)
+	_, err = cl.CreateProducer(pulsar.ProducerOptions{Topic: "persistent://public/default/ "})
+	require.Error(t, err)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: "persistent://public/default/ünïcode-ok"})
+	require.NoError(t, err)
+	p.Close()
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 const partitionSuffix = "-partition-"
@@ -43,8 +44,14 @@ func parseTopic(s string) (topicName, error) {
 		}
 	}
 	parts := strings.SplitN(rest, "/", 3)
-	if parts[0] == "" || parts[1] == "" || parts[2] == "" || strings.Contains(parts[2], "/") {
+	if parts[0] == "" || parts[1] == "" || strings.TrimSpace(parts[2]) == "" || strings.Contains(parts[2], "/") || !utf8.ValidString(parts[2]) {
 		return t, fmt.Errorf("invalid topic name %q", s)
+	}
+	if err := checkName(parts[0]); err != nil {
+		return t, err
+	}
+	if err := checkName(parts[1]); err != nil {
+		return t, err
 	}
 	t.Persistent = domain == "persistent"
 	t.Tenant = parts[0]
@@ -64,4 +71,17 @@ func parseTopic(s string) (topicName, error) {
 // partitionName is the name of partition i of the partitioned topic base.
 func partitionName(base string, i int) string {
 	return base + partitionSuffix + strconv.Itoa(i)
+}
+
+// checkName applies the broker's rule for tenant, namespace and cluster
+// names (NamedEntity: letters, digits, _ and -=:.), so nothing the broker
+// would refuse reaches the data dir.
+func checkName(name string) error {
+	for _, r := range name {
+		if !(r == '-' || r == '=' || r == ':' || r == '.' || r == '_' ||
+			'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return fmt.Errorf("Invalid named entity: %s", name)
+		}
+	}
+	return nil
 }
