@@ -306,6 +306,7 @@ func (s *Server) replayChange(c *change) {
 func (s *Server) replayTopicChange(c *change) {
 	name, err := parseTopic(c.Topic)
 	if err != nil {
+		s.log.Error("pulsarfake: data dir: skipping a change to a topic the broker would refuse", "topic", c.Topic, "error", err)
 		return
 	}
 	old := s.topics[name.Full]

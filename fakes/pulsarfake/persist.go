@@ -432,6 +432,7 @@ func (s *Server) restore(snap *snapshot) {
 		st := &snap.Topics[i]
 		name, err := parseTopic(st.Name)
 		if err != nil {
+			s.log.Error("pulsarfake: data dir: skipping a topic the broker would refuse", "topic", st.Name, "error", err)
 			continue
 		}
 		t := newTopic(s, name, st.Ledger)
