@@ -4,8 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/nacos-group/nacos-sdk-go/util"
 	"github.com/nacos-group/nacos-sdk-go/v2/common/constant"
 	"github.com/nacos-group/nacos-sdk-go/v2/vo"
 )
@@ -34,6 +36,7 @@ func removeDir(dir string) {
 // and logs in a fresh temporary directory, no cache loaded at start, no
 // disk fallback, quiet logs. The caller removes dir on Close.
 func sdkParam(ep Endpoint, opts []Option) (param vo.NacosClientParam, dir string, err error) {
+	cacheLocalIP()
 	o := defaultOptions()
 	for _, fn := range opts {
 		fn(&o)
@@ -77,3 +80,8 @@ func sdkParam(ep Endpoint, opts []Option) (param vo.NacosClientParam, dir string
 	}
 	return vo.NacosClientParam{ClientConfig: cc, ServerConfigs: []constant.ServerConfig{sc}}, dir, nil
 }
+
+// cacheLocalIP has nacos-sdk-go v2 find the machine's address once, before
+// any client starts: its util.LocalIP fills a package variable without a
+// lock, a data race (seen under -race) when two clients start at once.
+var cacheLocalIP = sync.OnceFunc(func() { util.LocalIP() })
