@@ -154,13 +154,8 @@ func (c *conn) Read(p []byte) (int, error) {
 // nextFrame reads and checks one client frame and leaves what kfake should
 // see in rbuf.
 func (c *conn) nextFrame() error {
-	if c.shim.idle > 0 {
-		// One deadline per frame: the frame (and, on the first, the TLS
-		// handshake) must arrive within it. Kafka's Selector closes a
-		// channel after connections.max.idle.ms without a complete receive.
-		if err := c.Conn.SetReadDeadline(time.Now().Add(c.shim.idle)); err != nil {
-			return err
-		}
+	if err := c.armIdle(); err != nil {
+		return err
 	}
 	var size [4]byte
 	if _, err := io.ReadFull(c.r, size[:]); err != nil {
@@ -242,6 +237,16 @@ func (c *conn) nextFrame() error {
 		}
 	}
 	return nil
+}
+
+// armIdle sets one deadline per frame: the frame (and, on the first, the
+// TLS handshake) must arrive within it. Kafka's Selector closes a channel
+// after connections.max.idle.ms without a complete receive.
+func (c *conn) armIdle() error {
+	if c.shim.idle <= 0 {
+		return nil
+	}
+	return c.Conn.SetReadDeadline(time.Now().Add(c.shim.idle))
 }
 
 // readFrame reads a frame of n body bytes into rbuf, growing the buffer as

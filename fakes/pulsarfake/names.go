@@ -80,6 +80,7 @@ func checkName(name string) error {
 	for _, r := range name {
 		if !(r == '-' || r == '=' || r == ':' || r == '.' || r == '_' ||
 			'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			//lint:ignore ST1005 the broker's own text, which clients show
 			return fmt.Errorf("Invalid named entity: %s", name)
 		}
 	}
