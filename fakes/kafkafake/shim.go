@@ -154,14 +154,10 @@ func (c *conn) Read(p []byte) (int, error) {
 // nextFrame reads and checks one client frame and leaves what kfake should
 // see in rbuf.
 func (c *conn) nextFrame() error {
-	if err := c.armIdle(); err != nil {
+	size, err := c.readSize()
+	if err != nil {
 		return err
 	}
-	var size [4]byte
-	if _, err := io.ReadFull(c.r, size[:]); err != nil {
-		return err
-	}
-	c.shim.framesStarted.Add(1)
 	n := int32(binary.BigEndian.Uint32(size[:]))
 	if n < 0 || n > c.shim.maxFrame {
 		return c.reject("frame of %d bytes exceeds the %d byte limit", n, c.shim.maxFrame)
@@ -239,14 +235,21 @@ func (c *conn) nextFrame() error {
 	return nil
 }
 
-// armIdle sets one deadline per frame: the frame (and, on the first, the
-// TLS handshake) must arrive within it. Kafka's Selector closes a channel
-// after connections.max.idle.ms without a complete receive.
-func (c *conn) armIdle() error {
-	if c.shim.idle <= 0 {
-		return nil
+// readSize reads the next frame's length prefix. It sets one deadline per
+// frame: the frame (and, on the first, the TLS handshake) must arrive
+// within it, as Kafka's Selector closes a channel after
+// connections.max.idle.ms without a complete receive.
+func (c *conn) readSize() (size [4]byte, err error) {
+	if c.shim.idle > 0 {
+		if err := c.Conn.SetReadDeadline(time.Now().Add(c.shim.idle)); err != nil {
+			return size, err
+		}
 	}
-	return c.Conn.SetReadDeadline(time.Now().Add(c.shim.idle))
+	if _, err := io.ReadFull(c.r, size[:]); err != nil {
+		return size, err
+	}
+	c.shim.framesStarted.Add(1)
+	return size, nil
 }
 
 // readFrame reads a frame of n body bytes into rbuf, growing the buffer as
