@@ -86,6 +86,11 @@ func RunConfig(t *testing.T, mk ConfigHarnessMaker) {
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
+			// Each scenario has its own harness and names, so they run
+			// side by side: the two watcher scenarios wait for the v2 SDK's
+			// first listen round (it registers a new listener on its next
+			// 5 s tick, against a real Nacos too).
+			t.Parallel()
 			h := mk(t)
 			need(t, h.Capabilities(), h.Name(), sc.need...)
 			sc.fn(t, h)

@@ -17,6 +17,7 @@ import (
 )
 
 func TestKafkaStream(t *testing.T) {
+	t.Parallel()
 	conformance.RunStream(t, newKafkaHarness)
 }
 

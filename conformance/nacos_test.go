@@ -56,9 +56,10 @@ func TestNacosNamingHTTPv1(t *testing.T) {
 	t.Parallel()
 	conformance.RunNaming(t, func(t *testing.T) conformance.NamingHarness {
 		// The fake's beat expiry runs on this clock, so ClientGone need
-		// not wait 30 s.
+		// not wait 30 s; moving it also ends the reader's UDP push
+		// subscription, so the reader polls every second, not every 10.
 		clk := clock.NewManual(time.Now())
-		env := nacostest.New(t, nacostest.WithFakeOptions(nacosfake.WithClock(clk)))
+		env := nacostest.New(t, nacostest.WithFakeOptions(nacosfake.WithClock(clk), nacosfake.WithCacheMillis(time.Second)))
 		return &v1NamingHarness{v1Base: v1Base{t: t, env: env}, clk: clk}
 	})
 }

@@ -94,6 +94,10 @@ func RunNaming(t *testing.T, mk NamingHarnessMaker) {
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
+			// Each scenario has its own harness and names, so they run
+			// side by side (the v1 SDK's ephemeral scenario waits for its
+			// service cache to refresh).
+			t.Parallel()
 			h := mk(t)
 			need(t, h.Capabilities(), h.Name(), sc.need...)
 			sc.fn(t, h)

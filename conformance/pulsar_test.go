@@ -19,6 +19,7 @@ import (
 )
 
 func TestPulsarStream(t *testing.T) {
+	t.Parallel()
 	conformance.RunStream(t, newPulsarHarness)
 }
 
@@ -184,6 +185,7 @@ func (c pulsarConsumer) Ack(_ context.Context, r *conformance.Received) error {
 func (c pulsarConsumer) Close() error { c.c.Close(); return nil }
 
 func TestPulsarFeatures(t *testing.T) {
+	t.Parallel()
 	conformance.RunPulsar(t, func(t *testing.T) conformance.PulsarHarness {
 		return &pulsarFeatureHarness{env: pulsartest.New(t)}
 	})

@@ -37,6 +37,7 @@ type options struct {
 	ackTimeout         time.Duration
 	setupWait          time.Duration
 	httpTimeout        time.Duration // HTTP: body read and keep-alive idle limit
+	cacheMillis        time.Duration
 	grpcHandshake      time.Duration
 }
 
@@ -54,6 +55,7 @@ func defaultOptions() options {
 		contextPath:     "/nacos",
 		ackTimeout:      3 * time.Second,
 		httpTimeout:     60 * time.Second,
+		cacheMillis:     10 * time.Second,
 		grpcHandshake:   120 * time.Second,
 	}
 }
@@ -113,6 +115,12 @@ func WithSyncWrites() Option { return func(o *options) { o.syncWrites = true } }
 // check runs at once (in its own goroutine: wait for the result). Push
 // debounce and ack timeouts stay on real time: they pace the network.
 func WithClock(c clock.Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithCacheMillis sets the cacheMillis of instance lists: how often HTTP
+// clients (the v1 SDKs) poll a service they hold. Nacos answers its
+// defaultCacheMillis switch, 10 s; a test that moves a WithClock past beat
+// timeouts can lower it so those clients see the result sooner.
+func WithCacheMillis(d time.Duration) Option { return func(o *options) { o.cacheMillis = d } }
 
 // WithPushDelay sets the naming push debounce (Nacos: 500 ms; default 100 ms
 // so tests run fast).
