@@ -3,6 +3,7 @@ package nacosfake
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 
@@ -299,4 +300,19 @@ func TestStalledConnectionsAreClosed(t *testing.T) {
 	stalltest.Closed(t, s.Addr(), []byte("POST /nacos/v1/cs/configs HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000000000\r\n\r\ndataId="), 5*time.Second)
 	stalltest.Closed(t, s.Addr(), []byte("GET /nacos/v1/console/health/liveness HTTP/1.1\r\nHost: x\r\n\r\n"), 5*time.Second)
 	stalltest.Closed(t, s.GRPCAddr(), []byte("PRI * HTTP/2.0\r\n"), 5*time.Second)
+}
+
+// TestCacheMillis: instance lists tell HTTP clients to poll every 10 s, as
+// Nacos's defaultCacheMillis switch does, unless WithCacheMillis says else.
+func TestCacheMillis(t *testing.T) {
+	for want, opts := range map[int64][]Option{10000: nil, 1000: {WithCacheMillis(time.Second)}} {
+		s := newTestServer(t, opts...)
+		require.NoError(t, s.RegisterInstance(Instance{Service: "svc", IP: "10.0.0.1", Port: 80, Weight: 1, Healthy: true, Enabled: true}))
+		resp, err := http.Get("http://" + s.Addr() + "/nacos/v1/ns/instance/list?serviceName=svc")
+		require.NoError(t, err)
+		var list struct{ CacheMillis int64 }
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+		resp.Body.Close()
+		require.Equal(t, want, list.CacheMillis)
+	}
 }
