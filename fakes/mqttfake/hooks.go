@@ -76,6 +76,10 @@ func (h *fakeHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if fail {
 		return refuse(cl, code)
 	}
+	if ka := cfg.keepAlive; ka > 0 && cl.Properties.ProtocolVersion == 5 {
+		// mochi sends it in CONNACK and enforces it from here on.
+		cl.State.ServerKeepalive, cl.State.Keepalive = true, ka
+	}
 	return nil
 }
 

@@ -107,6 +107,12 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 	caps.MaximumClientWritesPending = 1 << 18 // default 8192 drops bursts silently
 	caps.MaximumInflight = 65535              // likewise for QoS>0 to slow subscribers
 	caps.MaximumPacketSize = 0                // enforced by mqttConn, which can answer 0x95
+	// No broker echoes a publisher's user properties in its PUBACK/PUBREC
+	// (Mosquitto sends none); strict clients reject them.
+	caps.Compatibilities.NoInheritedPropertiesOnAck = true
+	// [MQTT-3.3.2-5]: no interval, no expiry (mochi's default invents 24 h).
+	caps.MaximumMessageExpiryInterval = int64(s.cfg.maxExpiry / time.Second)
+	caps.ReceiveMaximum = s.cfg.receiveMax
 	if s.cfg.caps != nil {
 		s.cfg.caps(caps)
 	}
