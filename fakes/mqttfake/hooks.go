@@ -2,6 +2,8 @@ package mqttfake
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -37,6 +39,7 @@ func (h *fakeHook) Provides(b byte) bool {
 		mqtt.OnPacketRead, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
 		mqtt.OnPacketEncode, mqtt.OnPublish, mqtt.OnSubscribe, mqtt.OnSubscribed,
 		mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnDisconnect,
+		mqtt.OnPacketProcessed,
 	}, []byte{b})
 }
 
@@ -180,4 +183,47 @@ func (h *fakeHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		return pk, packets.ErrRejectPacket
 	}
 	return pk, packets.CodeSuccessIgnore
+}
+
+// OnPacketProcessed sends deliveries held back by the client's Receive
+// Maximum once an acknowledgement frees room.
+func (h *fakeHook) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, err error) {
+	if t := pk.FixedHeader.Type; err == nil && (t == packets.Puback || t == packets.Pubcomp) {
+		sendParked(cl)
+	}
+}
+
+// sendParked fixes mochi's flow control [MQTT-3.3.4-9]: a QoS 1/2 delivery
+// beyond the client's Receive Maximum is parked in the inflight store
+// (Expiry -1), and mochi later sends one parked message per packet it
+// processes, in no particular order, and forgets it, so its PUBACK frees
+// nothing and the last parked messages are never sent. This sends the
+// oldest parked messages, as many as the client has room for, and keeps
+// them in flight until acknowledged. It runs before mochi's own attempt,
+// which then finds no room or nothing parked.
+func sendParked(cl *mqtt.Client) {
+	room := int(cl.Properties.Props.ReceiveMaximum)
+	if room == 0 {
+		return // no Receive Maximum: mochi parks nothing
+	}
+	var parked []packets.Packet
+	for _, p := range cl.State.Inflight.GetAll(false) {
+		switch {
+		case p.FixedHeader.Type == packets.Publish && p.Expiry < 0:
+			parked = append(parked, p)
+		case p.FixedHeader.Type == packets.Publish, p.FixedHeader.Type == packets.Pubrel:
+			room-- // sent, awaiting PUBACK, PUBREC or PUBCOMP
+		}
+	}
+	slices.SortFunc(parked, func(a, b packets.Packet) int {
+		return cmp.Or(cmp.Compare(a.Created, b.Created), cmp.Compare(a.PacketID, b.PacketID))
+	})
+	for _, p := range parked[:max(0, min(room, len(parked)))] {
+		p.Expiry = 0
+		cl.State.Inflight.Set(p) // still awaiting its acknowledgement
+		cl.State.Inflight.DecreaseSendQuota()
+		if cl.WritePacket(p) != nil {
+			return
+		}
+	}
 }

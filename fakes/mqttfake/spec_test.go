@@ -1,6 +1,7 @@
 package mqttfake
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"testing"
@@ -177,5 +178,25 @@ func TestReceiveMaximum(t *testing.T) {
 		c := mustV5(t, s.Addr(), "rm")
 		require.NotNil(t, c.connack.Properties.ReceiveMaximum)
 		require.Equal(t, tc.want, *c.connack.Properties.ReceiveMaximum)
+	}
+}
+
+// A subscriber with Receive Maximum 2 gets every QoS 1 message, in order:
+// mochi alone sends the ones it held back in any order and forgets them,
+// so the last ones never arrive [MQTT-3.3.4-9].
+func TestClientReceiveMaximumDeliversEverythingInOrder(t *testing.T) {
+	s := newServer(t)
+	rm := uint16(2)
+	sub := mustV5(t, s.Addr(), "rm2-sub", func(c *paho.Connect, _ *paho.ClientConfig) {
+		c.Properties = &paho.ConnectProperties{ReceiveMaximum: &rm}
+	})
+	sub.sub(t, "rm2", 1)
+	pub := mustV5(t, s.Addr(), "rm2-pub")
+	const n = 50
+	for i := range n {
+		pub.pub(t, "rm2", fmt.Sprint(i), 1, false)
+	}
+	for i := range n {
+		require.Equal(t, fmt.Sprint(i), string(sub.next(t).Payload))
 	}
 }
