@@ -305,7 +305,8 @@ func m5WillHeld(t *testing.T, h MQTT5Harness) {
 }
 
 // m5SharedNoRetained: a shared subscription gets no retained messages when
-// it is made (MQTT 5 4.8.2).
+// it is made: [MQTT-3.3.1-6] sends them when a non-shared subscription is
+// made, and MQTT 5 4.8.2 says retained messages are not sent to a shared one.
 func m5SharedNoRetained(t *testing.T, h MQTT5Harness) {
 	ctx := ctxFor(t)
 	topic := h.Topic()

@@ -588,12 +588,14 @@ type mqtt5Harness struct {
 
 func (h *mqtt5Harness) Name() string { return "mqtt5 (" + string(h.env.Mode()) + ")" }
 
-// Capabilities: Mosquitto 2.0.11 sends no topic aliases and does not
-// disconnect a client past its Receive Maximum (differences table).
+// Capabilities: Mosquitto 2.0.11 sends no topic aliases, does not
+// disconnect a client past its Receive Maximum and sends retained messages
+// to new shared subscriptions (README differences table).
 func (h *mqtt5Harness) Capabilities() conformance.Capabilities {
 	caps := conformance.Capabilities{conformance.Groups}
 	if h.env.Mode() == fixtures.Fake {
-		caps = append(caps, conformance.ServerTopicAliases, conformance.ReceiveMaximumDisconnect)
+		caps = append(caps, conformance.ServerTopicAliases, conformance.ReceiveMaximumDisconnect,
+			conformance.SharedSubscriptionNoRetained)
 	}
 	return caps
 }
