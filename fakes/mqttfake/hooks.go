@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -52,6 +53,10 @@ func (h *fakeHook) Provides(b byte) bool {
 // Mosquitto 2.0.11 treats it as an empty password, answering 5 (3.1.1) or
 // 0x87 (v5) when it is wrong and accepting it on an anonymous broker.
 func (h *fakeHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if pk.FixedHeader.Type == packets.Puback {
+		h.handOver(cl, pk)
+		return pk, nil
+	}
 	if pk.FixedHeader.Type == packets.Connect && pk.Connect.PasswordFlag && len(pk.Connect.Password) == 0 {
 		pk.Connect.PasswordFlag = false
 	}
@@ -128,12 +133,16 @@ func (h *fakeHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 }
 
 // OnPacketEncode advertises the packet size limit to v5 clients, as
-// Mosquitto does when max_packet_size is set.
+// Mosquitto does when max_packet_size is set, and the Topic Alias Maximum,
+// which mochi enforces but never advertises.
 func (h *fakeHook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
-	if max := h.s.cfg.maxPacket; max > 0 && pk.FixedHeader.Type == packets.Connack &&
-		pk.ReasonCode == 0 && cl.Properties.ProtocolVersion == 5 {
+	if pk.FixedHeader.Type != packets.Connack || pk.ReasonCode != 0 || cl.Properties.ProtocolVersion != 5 {
+		return pk
+	}
+	if max := h.s.cfg.maxPacket; max > 0 {
 		pk.Properties.MaximumPacketSize = max
 	}
+	pk.Properties.TopicAliasMaximum = h.s.cfg.aliasMax
 	return pk
 }
 
@@ -185,6 +194,53 @@ func (h *fakeHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 	return pk, packets.CodeSuccessIgnore
 }
 
+// handOver gives the slot a PUBACK frees straight to the oldest delivery
+// held back by the client's Receive Maximum. Done before mochi sees the
+// PUBACK (it then finds nothing to complete), so mochi's send quota never
+// rises while messages are held back, and a message routed meanwhile is
+// held back behind them instead of overtaking them.
+func (h *fakeHook) handOver(cl *mqtt.Client, pk packets.Packet) {
+	done, ok := cl.State.Inflight.Get(pk.PacketID)
+	if !ok || done.FixedHeader.Type != packets.Publish || done.Expiry < 0 {
+		return
+	}
+	next, ok := oldestParked(cl)
+	if !ok {
+		return
+	}
+	if cl.State.Inflight.Delete(pk.PacketID) {
+		atomic.AddInt64(&h.g.m.Info.Inflight, -1)
+		if h.g.persist != nil {
+			h.g.persist.OnQosComplete(cl, pk)
+		}
+	}
+	next.Expiry = 0
+	cl.State.Inflight.Set(next) // still awaiting its acknowledgement
+	_ = cl.WritePacket(next)
+}
+
+// oldestParked returns the oldest delivery mochi held back (Expiry -1).
+func oldestParked(cl *mqtt.Client) (packets.Packet, bool) {
+	parked := parkedDeliveries(cl)
+	if len(parked) == 0 {
+		return packets.Packet{}, false
+	}
+	return parked[0], true
+}
+
+func parkedDeliveries(cl *mqtt.Client) []packets.Packet {
+	var parked []packets.Packet
+	for _, p := range cl.State.Inflight.GetAll(true) {
+		if p.FixedHeader.Type == packets.Publish {
+			parked = append(parked, p)
+		}
+	}
+	slices.SortFunc(parked, func(a, b packets.Packet) int {
+		return cmp.Or(cmp.Compare(a.Created, b.Created), cmp.Compare(a.PacketID, b.PacketID))
+	})
+	return parked
+}
+
 // OnPacketProcessed sends deliveries held back by the client's Receive
 // Maximum once an acknowledgement frees room.
 func (h *fakeHook) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, err error) {
@@ -206,18 +262,12 @@ func sendParked(cl *mqtt.Client) {
 	if room == 0 {
 		return // no Receive Maximum: mochi parks nothing
 	}
-	var parked []packets.Packet
 	for _, p := range cl.State.Inflight.GetAll(false) {
-		switch {
-		case p.FixedHeader.Type == packets.Publish && p.Expiry < 0:
-			parked = append(parked, p)
-		case p.FixedHeader.Type == packets.Publish, p.FixedHeader.Type == packets.Pubrel:
+		if (p.FixedHeader.Type == packets.Publish && p.Expiry >= 0) || p.FixedHeader.Type == packets.Pubrel {
 			room-- // sent, awaiting PUBACK, PUBREC or PUBCOMP
 		}
 	}
-	slices.SortFunc(parked, func(a, b packets.Packet) int {
-		return cmp.Or(cmp.Compare(a.Created, b.Created), cmp.Compare(a.PacketID, b.PacketID))
-	})
+	parked := parkedDeliveries(cl)
 	for _, p := range parked[:max(0, min(room, len(parked)))] {
 		p.Expiry = 0
 		cl.State.Inflight.Set(p) // still awaiting its acknowledgement

@@ -35,6 +35,7 @@ type config struct {
 	maxExpiry  time.Duration // 0: messages without an interval never expire
 	receiveMax uint16
 	keepAlive  uint16 // Server Keep Alive for v5 clients; 0: the client's own
+	aliasMax   uint16 // Topic Alias Maximum advertised and accepted
 	caps       func(*mqtt.Capabilities)
 }
 
@@ -48,6 +49,7 @@ func defaultConfig() config {
 		maxPacket:  DefaultMaxPacketSize,
 		connectTO:  DefaultConnectTimeout,
 		receiveMax: DefaultReceiveMaximum,
+		aliasMax:   DefaultTopicAliasMaximum,
 	}
 }
 
@@ -180,6 +182,17 @@ const DefaultReceiveMaximum = 1024
 // DefaultReceiveMaximum). WithReceiveMaximum(20) is what Mosquitto's default
 // max_inflight_messages advertises.
 func WithReceiveMaximum(n uint16) Option { return func(c *config) { c.receiveMax = max(n, 1) } }
+
+// DefaultTopicAliasMaximum is the Topic Alias Maximum the fake advertises
+// to v5 clients and accepts: Mosquitto's max_topic_alias default. (mochi
+// accepts 65535 aliases but never says so, and a client may only use
+// aliases the CONNACK allows.)
+const DefaultTopicAliasMaximum = 10
+
+// WithTopicAliasMaximum sets how many topic aliases a v5 client may set
+// (advertised in CONNACK; 0: none, and a PUBLISH with an alias is a
+// protocol error).
+func WithTopicAliasMaximum(n uint16) Option { return func(c *config) { c.aliasMax = n } }
 
 // WithServerKeepAlive answers every v5 CONNECT with Server Keep Alive n
 // seconds, which the client must then use instead of its own

@@ -51,6 +51,7 @@ type generation struct {
 	gate     *gate
 	lns      []*listener
 	stopping chan struct{} // closed when stop begins: ends injected delays
+	persist  *persistHook  // nil without WithDataDir
 }
 
 // New starts a broker. Close it when done.
@@ -113,6 +114,7 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 	// [MQTT-3.3.2-5]: no interval, no expiry (mochi's default invents 24 h).
 	caps.MaximumMessageExpiryInterval = int64(s.cfg.maxExpiry / time.Second)
 	caps.ReceiveMaximum = s.cfg.receiveMax
+	caps.TopicAliasMaximum = s.cfg.aliasMax // advertised by OnPacketEncode
 	if s.cfg.caps != nil {
 		s.cfg.caps(caps)
 	}
@@ -132,7 +134,8 @@ func (s *Server) start(snap *snapshot) (*generation, error) {
 		}
 	}
 	if s.store != nil {
-		if err := m.AddHook(&persistHook{st: s.store, m: m}, nil); err != nil {
+		g.persist = &persistHook{st: s.store, m: m}
+		if err := m.AddHook(g.persist, nil); err != nil {
 			return nil, err
 		}
 	}

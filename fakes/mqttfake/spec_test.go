@@ -200,3 +200,30 @@ func TestClientReceiveMaximumDeliversEverythingInOrder(t *testing.T) {
 		require.Equal(t, fmt.Sprint(i), string(sub.next(t).Payload))
 	}
 }
+
+// The fake advertises the topic aliases it accepts (Mosquitto's default 10;
+// mochi accepted 65535 without saying so, so no client used them), and a
+// publisher's alias resolves for subscribers.
+func TestTopicAliasMaximumAdvertised(t *testing.T) {
+	s := newServer(t)
+	sub := mustV5(t, s.Addr(), "alias-sub")
+	sub.sub(t, "alias/#", 1)
+	conn, ca := rawV5(t, s.Addr(), "alias-pub")
+	require.NotNil(t, ca.Properties.TopicAliasMaximum)
+	require.Equal(t, uint16(DefaultTopicAliasMaximum), *ca.Properties.TopicAliasMaximum)
+	one := uint16(1)
+	for i, topic := range []string{"alias/x", ""} {
+		_, err := (&packets.Publish{Topic: topic, QoS: 1, PacketID: uint16(i + 1), Payload: []byte{byte('a' + i)},
+			Properties: &packets.Properties{TopicAlias: &one}}).WriteTo(conn)
+		require.NoError(t, err)
+	}
+	for _, want := range []string{"a", "b"} {
+		m := sub.next(t)
+		require.Equal(t, "alias/x", m.Topic)
+		require.Equal(t, want, string(m.Payload))
+	}
+
+	none := newServer(t, WithTopicAliasMaximum(0))
+	_, ca = rawV5(t, none.Addr(), "no-alias")
+	require.Nil(t, ca.Properties.TopicAliasMaximum)
+}
