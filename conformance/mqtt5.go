@@ -335,11 +335,6 @@ func (c *m5Client) deliveriesUntil(last string) []*packets.Publish {
 	}
 }
 
-func (c *m5Client) disconnect() {
-	c.send(&packets.Disconnect{ReasonCode: 0, Properties: &packets.Properties{}})
-	_ = c.conn.Close()
-}
-
 func m5Payloads(ps []*packets.Publish) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
