@@ -56,7 +56,7 @@ func RunMQTT5(t *testing.T, mk MQTT5HarnessMaker) {
 		fn   func(*testing.T, MQTT5Harness)
 		need []Capability
 	}{
-		{"AcksDoNotEchoPublisherProperties", m5AckProperties, nil},
+		{"AcksDoNotEchoClientProperties", m5AckProperties, nil},
 		{"MessageExpiryOnlyWhenSetAndCountedDown", m5Expiry, nil},
 		{"ReceiveMaximumExceededDisconnects", m5ReceiveMaximum, []Capability{ReceiveMaximumDisconnect}},
 		{"ServerHonoursClientReceiveMaximum", m5ClientReceiveMaximum, nil},

@@ -134,8 +134,12 @@ func (h *fakeHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 
 // OnPacketEncode advertises the packet size limit to v5 clients, as
 // Mosquitto does when max_packet_size is set, and the Topic Alias Maximum,
-// which mochi enforces but never advertises.
+// which mochi enforces but never advertises; and it keeps the client's user
+// properties out of SUBACK and UNSUBACK, as Mosquitto does.
 func (h *fakeHook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	if t := pk.FixedHeader.Type; t == packets.Suback || t == packets.Unsuback {
+		pk.Properties.User = nil // mochi copies the client's own, as it did on PUBACK
+	}
 	if pk.FixedHeader.Type != packets.Connack || pk.ReasonCode != 0 || cl.Properties.ProtocolVersion != 5 {
 		return pk
 	}
