@@ -48,6 +48,19 @@ func TestAcksCarryNoPublisherProperties(t *testing.T) {
 		require.Empty(t, resp.Properties.User, "PUBACK echoes the publisher's user properties")
 	}
 
+	sa, err := c.Subscribe(ctx(t), &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: "ack/props", QoS: 1}},
+		Properties: &paho.SubscribeProperties{User: publisherProps}})
+	require.NoError(t, err)
+	if sa.Properties != nil {
+		require.Empty(t, sa.Properties.User, "SUBACK echoes the subscriber's user properties")
+	}
+	ua, err := c.Unsubscribe(ctx(t), &paho.Unsubscribe{Topics: []string{"ack/props"},
+		Properties: &paho.UnsubscribeProperties{User: publisherProps}})
+	require.NoError(t, err)
+	if ua.Properties != nil {
+		require.Empty(t, ua.Properties.User, "UNSUBACK echoes the subscriber's user properties")
+	}
+
 	conn, _ := rawV5(t, s.Addr(), "ack-props-qos2")
 	up := packets.User{Key: "a", Value: "from the publisher"}
 	_, err = (&packets.Publish{Topic: "ack/props", QoS: 2, PacketID: 7, Payload: []byte("x"),
