@@ -572,3 +572,42 @@ func (c v3Consumer) Receive(ctx context.Context) (*conformance.Received, error) 
 
 func (c v3Consumer) Ack(context.Context, *conformance.Received) error { return nil }
 func (c v3Consumer) Close() error                                     { return c.c.Disconnect(context.Background()) }
+
+// --- RunMQTT5: raw MQTT 5 over paho.golang's packet codec ---
+
+func TestMQTT5Broker(t *testing.T) {
+	conformance.RunMQTT5(t, func(t *testing.T) conformance.MQTT5Harness {
+		return &mqtt5Harness{t: t, env: mqtttest.New(t)}
+	})
+}
+
+type mqtt5Harness struct {
+	t   *testing.T
+	env *mqtttest.Env
+}
+
+func (h *mqtt5Harness) Name() string { return "mqtt5 (" + string(h.env.Mode()) + ")" }
+
+// Capabilities: Mosquitto 2.0.11 sends no topic aliases, does not
+// disconnect a client past its Receive Maximum and sends retained messages
+// to new shared subscriptions (README differences table).
+func (h *mqtt5Harness) Capabilities() conformance.Capabilities {
+	caps := conformance.Capabilities{conformance.Groups}
+	if h.env.Mode() == fixtures.Fake {
+		caps = append(caps, conformance.ServerTopicAliases, conformance.ReceiveMaximumDisconnect,
+			conformance.SharedSubscriptionNoRetained)
+	}
+	return caps
+}
+
+func (h *mqtt5Harness) Topic() string    { return h.env.Topic(h.t) }
+func (h *mqtt5Harness) ClientID() string { return h.env.ClientID(h.t) }
+func (h *mqtt5Harness) Dial(ctx context.Context) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", h.env.Addr())
+}
+
+func (h *mqtt5Harness) Login() (string, string) {
+	ep := h.env.Endpoint()
+	return ep.Username, ep.Password
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # legs.sh: the MQTT CI legs. Runs the MQTT conformance suites (RunStream and
-# RunMQTT over paho.golang v5 and paho.mqtt.golang 3.1.1) with
+# RunMQTT over paho.golang v5 and paho.mqtt.golang 3.1.1, and RunMQTT5, the
+# MQTT 5 broker-behaviour scenarios over raw connections) with
 # BROKERKIT_STRICT=1 against
 #   1. Mosquitto in a container (brokerkit/mosquitto:local, built from
 #      Debian's package by build-mosquitto-image.sh; no registry needed);

@@ -52,7 +52,7 @@ func TestUpExportsAreEnoughForEveryTestPackage(t *testing.T) {
 // the test packages' external mode serves WithTLS tests from them.
 func TestUpTLSExportsTheCA(t *testing.T) {
 	out, stop := startUp(t, "--only", "nacos,kafka,mqtt", "--nacos-port", "0", "--kafka-port", "0", "--mqtt-port", "0", "--mqtt-tls-port", "0",
-		"--tls", "--user", "alice:secret")
+		"--mqtt-ws-port", "0", "--mqtt-wss-port", "0", "--tls", "--user", "alice:secret")
 	defer stop()
 	setExports(t, out.Exports)
 	t.Setenv("BROKERKIT_STRICT", "1")

@@ -14,7 +14,7 @@ import (
 func init() { register(&mqttBackend{}) }
 
 type mqttBackend struct {
-	port, tlsPort, wsPort int
+	port, tlsPort, wsPort, wssPort int
 }
 
 func (*mqttBackend) name() string { return "mqtt" }
@@ -23,7 +23,8 @@ func (m *mqttBackend) flags(fs *flag.FlagSet) {
 	*m = mqttBackend{} // each up starts from the defaults (repeatable flags append)
 	fs.IntVar(&m.port, "mqtt-port", 1883, "MQTT port (plain TCP)")
 	fs.IntVar(&m.tlsPort, "mqtt-tls-port", 8883, "MQTT over TLS port, served with --tls")
-	fs.IntVar(&m.wsPort, "mqtt-ws-port", -1, "MQTT over WebSocket port (-1: off)")
+	fs.IntVar(&m.wsPort, "mqtt-ws-port", -1, "MQTT over WebSocket port (-1: 8083 with --tls, else off)")
+	fs.IntVar(&m.wssPort, "mqtt-wss-port", 8084, "MQTT over WebSocket with TLS port, served with --tls")
 }
 
 func (m *mqttBackend) start(_ context.Context, c *common) (*running, error) {
@@ -41,7 +42,12 @@ func (m *mqttBackend) start(_ context.Context, c *common) (*running, error) {
 		if err != nil {
 			return nil, err
 		}
-		opts = append(opts, mqttfake.WithTLSConfig(cfg), mqttfake.WithTLSAddr(hostPort(m.tlsPort)))
+		// The common cloud-broker layout: TCP 1883, TLS 8883, WS 8083, WSS 8084.
+		opts = append(opts, mqttfake.WithTLSConfig(cfg), mqttfake.WithTLSAddr(hostPort(m.tlsPort)),
+			mqttfake.WithSecureWebSocketAddr(hostPort(m.wssPort)))
+		if m.wsPort < 0 {
+			m.wsPort = 8083
+		}
 	}
 	if m.wsPort >= 0 {
 		opts = append(opts, mqttfake.WithWebSocketAddr(hostPort(m.wsPort)))
@@ -64,6 +70,9 @@ func (m *mqttBackend) start(_ context.Context, c *common) (*running, error) {
 	}
 	if u := srv.WSURL(); u != "" {
 		addrs["websocket"] = u
+	}
+	if u := srv.WSSURL(); u != "" {
+		addrs["websocket-tls"] = u
 	}
 	env := map[string]string{"BROKERKIT_MQTT_ADDR": srv.Addr()}
 	if a := srv.TLSAddr(); a != "" && c.caFile != "" {

@@ -37,3 +37,32 @@ func Example() {
 	}
 	// Output: greetings: hello (from example)
 }
+
+// A test that needs a broker configured like a particular deployment asks
+// for it; clients read the settings from the CONNACK.
+func ExampleWithReceiveMaximum() {
+	srv, err := mqttfake.New(mqttfake.WithReceiveMaximum(20), mqttfake.WithServerKeepAlive(15))
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		panic(err)
+	}
+	c := paho.NewClient(paho.ClientConfig{Conn: conn})
+	ca, err := c.Connect(context.Background(), &paho.Connect{ClientID: "settings", CleanStart: true, KeepAlive: 60})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("receive maximum:", *ca.Properties.ReceiveMaximum)
+	fmt.Println("server keep-alive:", *ca.Properties.ServerKeepAlive)
+	fmt.Println("topic alias maximum:", *ca.Properties.TopicAliasMaximum)
+	_ = c.Disconnect(&paho.Disconnect{})
+	<-c.Done()
+	// Output:
+	// receive maximum: 20
+	// server keep-alive: 15
+	// topic alias maximum: 10
+}

@@ -2,6 +2,9 @@ package mqttfake
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -37,6 +40,7 @@ func (h *fakeHook) Provides(b byte) bool {
 		mqtt.OnPacketRead, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck,
 		mqtt.OnPacketEncode, mqtt.OnPublish, mqtt.OnSubscribe, mqtt.OnSubscribed,
 		mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnDisconnect,
+		mqtt.OnPacketProcessed,
 	}, []byte{b})
 }
 
@@ -49,6 +53,10 @@ func (h *fakeHook) Provides(b byte) bool {
 // Mosquitto 2.0.11 treats it as an empty password, answering 5 (3.1.1) or
 // 0x87 (v5) when it is wrong and accepting it on an anonymous broker.
 func (h *fakeHook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if pk.FixedHeader.Type == packets.Puback {
+		h.handOver(cl, pk)
+		return pk, nil
+	}
 	if pk.FixedHeader.Type == packets.Connect && pk.Connect.PasswordFlag && len(pk.Connect.Password) == 0 {
 		pk.Connect.PasswordFlag = false
 	}
@@ -75,6 +83,10 @@ func (h *fakeHook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	h.g.sleep(delay)
 	if fail {
 		return refuse(cl, code)
+	}
+	if ka := cfg.keepAlive; ka > 0 && cl.Properties.ProtocolVersion == 5 {
+		// mochi sends it in CONNACK and enforces it from here on.
+		cl.State.ServerKeepalive, cl.State.Keepalive = true, ka
 	}
 	return nil
 }
@@ -121,12 +133,20 @@ func (h *fakeHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 }
 
 // OnPacketEncode advertises the packet size limit to v5 clients, as
-// Mosquitto does when max_packet_size is set.
+// Mosquitto does when max_packet_size is set, and the Topic Alias Maximum,
+// which mochi enforces but never advertises; and it keeps the client's user
+// properties out of SUBACK and UNSUBACK, as Mosquitto does.
 func (h *fakeHook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
-	if max := h.s.cfg.maxPacket; max > 0 && pk.FixedHeader.Type == packets.Connack &&
-		pk.ReasonCode == 0 && cl.Properties.ProtocolVersion == 5 {
+	if t := pk.FixedHeader.Type; t == packets.Suback || t == packets.Unsuback {
+		pk.Properties.User = nil // mochi copies the client's own, as it did on PUBACK
+	}
+	if pk.FixedHeader.Type != packets.Connack || pk.ReasonCode != 0 || cl.Properties.ProtocolVersion != 5 {
+		return pk
+	}
+	if max := h.s.cfg.maxPacket; max > 0 {
 		pk.Properties.MaximumPacketSize = max
 	}
+	pk.Properties.TopicAliasMaximum = h.s.cfg.aliasMax
 	return pk
 }
 
@@ -176,4 +196,88 @@ func (h *fakeHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet
 		return pk, packets.ErrRejectPacket
 	}
 	return pk, packets.CodeSuccessIgnore
+}
+
+// handOver gives the slot a PUBACK frees straight to the oldest delivery
+// held back by the client's Receive Maximum. Done before mochi sees the
+// PUBACK (it then finds nothing to complete), so mochi's send quota never
+// rises while messages are held back, and a message routed meanwhile is
+// held back behind them instead of overtaking them.
+func (h *fakeHook) handOver(cl *mqtt.Client, pk packets.Packet) {
+	done, ok := cl.State.Inflight.Get(pk.PacketID)
+	if !ok || done.FixedHeader.Type != packets.Publish || done.Expiry < 0 {
+		return
+	}
+	next, ok := oldestParked(cl)
+	if !ok {
+		return
+	}
+	if cl.State.Inflight.Delete(pk.PacketID) {
+		atomic.AddInt64(&h.g.m.Info.Inflight, -1)
+		if h.g.persist != nil {
+			h.g.persist.OnQosComplete(cl, pk)
+		}
+	}
+	next.Expiry = 0
+	cl.State.Inflight.Set(next) // still awaiting its acknowledgement
+	_ = cl.WritePacket(next)
+}
+
+// oldestParked returns the oldest delivery mochi held back (Expiry -1).
+func oldestParked(cl *mqtt.Client) (packets.Packet, bool) {
+	parked := parkedDeliveries(cl)
+	if len(parked) == 0 {
+		return packets.Packet{}, false
+	}
+	return parked[0], true
+}
+
+func parkedDeliveries(cl *mqtt.Client) []packets.Packet {
+	var parked []packets.Packet
+	for _, p := range cl.State.Inflight.GetAll(true) {
+		if p.FixedHeader.Type == packets.Publish {
+			parked = append(parked, p)
+		}
+	}
+	slices.SortFunc(parked, func(a, b packets.Packet) int {
+		return cmp.Or(cmp.Compare(a.Created, b.Created), cmp.Compare(a.PacketID, b.PacketID))
+	})
+	return parked
+}
+
+// OnPacketProcessed sends deliveries held back by the client's Receive
+// Maximum once an acknowledgement frees room.
+func (h *fakeHook) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, err error) {
+	if t := pk.FixedHeader.Type; err == nil && (t == packets.Puback || t == packets.Pubcomp) {
+		sendParked(cl)
+	}
+}
+
+// sendParked fixes mochi's flow control [MQTT-3.3.4-9]: a QoS 1/2 delivery
+// beyond the client's Receive Maximum is parked in the inflight store
+// (Expiry -1), and mochi later sends one parked message per packet it
+// processes, in no particular order, and forgets it, so its PUBACK frees
+// nothing and the last parked messages are never sent. This sends the
+// oldest parked messages, as many as the client has room for, and keeps
+// them in flight until acknowledged. It runs before mochi's own attempt,
+// which then finds no room or nothing parked.
+func sendParked(cl *mqtt.Client) {
+	room := int(cl.Properties.Props.ReceiveMaximum)
+	if room == 0 {
+		return // no Receive Maximum: mochi parks nothing
+	}
+	for _, p := range cl.State.Inflight.GetAll(false) {
+		if (p.FixedHeader.Type == packets.Publish && p.Expiry >= 0) || p.FixedHeader.Type == packets.Pubrel {
+			room-- // sent, awaiting PUBACK, PUBREC or PUBCOMP
+		}
+	}
+	parked := parkedDeliveries(cl)
+	for _, p := range parked[:max(0, min(room, len(parked)))] {
+		p.Expiry = 0
+		cl.State.Inflight.Set(p) // still awaiting its acknowledgement
+		cl.State.Inflight.DecreaseSendQuota()
+		if cl.WritePacket(p) != nil {
+			return
+		}
+	}
 }

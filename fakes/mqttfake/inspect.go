@@ -146,6 +146,7 @@ type ClientInfo struct {
 	Remote          string
 	Subscriptions   []string // filters, sorted
 	Pending         int      // QoS 1/2 messages in flight or queued
+	KeepAlive       int      // seconds the broker enforces (Server Keep Alive if sent)
 }
 
 // Clients returns the sessions the broker holds, sorted by ID.
@@ -167,6 +168,7 @@ func (s *Server) Clients() []ClientInfo {
 			Listener:        cl.Net.Listener,
 			Remote:          cl.Net.Remote,
 			Pending:         cl.State.Inflight.Len(),
+			KeepAlive:       int(cl.State.Keepalive),
 		}
 		for f := range cl.State.Subscriptions.GetAll() {
 			ci.Subscriptions = append(ci.Subscriptions, f)

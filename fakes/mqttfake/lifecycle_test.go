@@ -141,7 +141,7 @@ func TestInspectClientsAndStats(t *testing.T) {
 	infos := s.Clients()
 	require.Len(t, infos, 1)
 	require.Equal(t, ClientInfo{ID: "a", ProtocolVersion: 5, Connected: true, Listener: "tcp",
-		Remote: infos[0].Remote, Subscriptions: []string{"x/#"}}, infos[0])
+		Remote: infos[0].Remote, Subscriptions: []string{"x/#"}, KeepAlive: 30}, infos[0])
 	a.pub(t, "x/1", "m", 0, false)
 	a.next(t)
 	a.sync(t)

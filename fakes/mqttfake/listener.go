@@ -89,6 +89,9 @@ func (l *listener) handle(c net.Conn) {
 	est := l.establish
 	l.mu.Unlock()
 	_ = est(l.id, mc) // errors are per-connection and already answered on the wire
+	if m, ok := mc.(*mqttConn); ok {
+		m.linger(lingerTimeout)
+	}
 }
 
 func (l *listener) serveWS(up *websocket.Upgrader, w http.ResponseWriter, r *http.Request) {

@@ -1,15 +1,15 @@
 package mqttfake
 
 import (
-	"context"
 	"crypto/x509"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/eclipse/paho.golang/autopaho"
-	"github.com/eclipse/paho.golang/paho"
 	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/internal/mqttprobe"
 )
 
 func TestTLS(t *testing.T) {
@@ -40,42 +40,11 @@ func testWebSocket(t *testing.T, s *Server, raw string) {
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
 	id := "ws-" + u.Scheme
-
-	got := make(chan *paho.Publish, 1)
-	ready := make(chan struct{}, 1)
-	cctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	cm, err := autopaho.NewConnection(cctx, autopaho.ClientConfig{
-		ServerUrls:                    []*url.URL{u},
-		TlsCfg:                        s.ClientTLSConfig(),
-		KeepAlive:                     30,
-		CleanStartOnInitialConnection: true,
-		OnConnectionUp:                func(*autopaho.ConnectionManager, *paho.Connack) { ready <- struct{}{} },
-		ClientConfig: paho.ClientConfig{
-			ClientID: id,
-			OnPublishReceived: []func(paho.PublishReceived) (bool, error){
-				func(pr paho.PublishReceived) (bool, error) { got <- pr.Packet; return true, nil },
-			},
-		},
-	})
-	require.NoError(t, err)
-	select {
-	case <-ready:
-	case <-ctx(t).Done():
-		t.Fatal("no WebSocket connection")
-	}
-	_, err = cm.Subscribe(ctx(t), &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: id, QoS: 1}}})
-	require.NoError(t, err)
-	ci, ok := s.Client(id)
-	require.True(t, ok)
-	require.Equal(t, u.Scheme, ci.Listener)
-	_, err = cm.Publish(ctx(t), &paho.Publish{Topic: id, Payload: []byte("over " + u.Scheme), QoS: 1})
-	require.NoError(t, err)
-	select {
-	case m := <-got:
-		require.Equal(t, "over "+u.Scheme, string(m.Payload))
-	case <-ctx(t).Done():
-		t.Fatal("no message over WebSocket")
-	}
-	require.NoError(t, cm.Disconnect(ctx(t)))
+	require.NoError(t, mqttprobe.RoundTrip(ctx(t), raw, id, s.ClientTLSConfig(), func() error {
+		ci, ok := s.Client(id)
+		if !ok || ci.Listener != u.Scheme {
+			return fmt.Errorf("client %s: %+v (found %v), want listener %s", id, ci, ok, u.Scheme)
+		}
+		return nil
+	}))
 }

@@ -32,6 +32,10 @@ type config struct {
 	syncWrites bool
 	compactAt  int64 // log size that triggers a snapshot; tests lower it
 	publishLog int
+	maxExpiry  time.Duration // 0: messages without an interval never expire
+	receiveMax uint16
+	keepAlive  uint16 // Server Keep Alive for v5 clients; 0: the client's own
+	aliasMax   uint16 // Topic Alias Maximum advertised and accepted
 	caps       func(*mqtt.Capabilities)
 }
 
@@ -44,6 +48,8 @@ func defaultConfig() config {
 		publishLog: 10000,
 		maxPacket:  DefaultMaxPacketSize,
 		connectTO:  DefaultConnectTimeout,
+		receiveMax: DefaultReceiveMaximum,
+		aliasMax:   DefaultTopicAliasMaximum,
 	}
 }
 
@@ -156,8 +162,48 @@ func WithSyncWrites() Option { return func(c *config) { c.syncWrites = true } }
 // 10000; 0 disables recording).
 func WithPublishLog(n int) Option { return func(c *config) { c.publishLog = n } }
 
+// WithMaxMessageExpiry caps how long any message (live, retained or queued
+// for an offline session) is kept: a v5 message without a Message Expiry
+// Interval, or with a longer one, is delivered with an interval of at most
+// d. By default there is no cap: as [MQTT-3.3.2-5] requires and Mosquitto
+// does, a message without an interval never expires (mochi's own default
+// invented 24 h). Whole seconds; d under 1 s means no cap.
+func WithMaxMessageExpiry(d time.Duration) Option { return func(c *config) { c.maxExpiry = d } }
+
+// DefaultReceiveMaximum is the Receive Maximum the fake advertises to v5
+// clients: how many QoS 1/2 publishes a client may have unacknowledged
+// before the fake disconnects it with 0x93. It is mochi's 1024, not
+// Mosquitto's 20 (max_inflight_messages), because mochi counts QoS 2
+// publishes of 3.1.1 clients too, which have no way to learn the limit.
+const DefaultReceiveMaximum = 1024
+
+// WithReceiveMaximum sets the Receive Maximum (1–65535) advertised in
+// CONNACK and enforced with DISCONNECT 0x93 (default
+// DefaultReceiveMaximum). WithReceiveMaximum(20) is what Mosquitto's default
+// max_inflight_messages advertises.
+func WithReceiveMaximum(n uint16) Option { return func(c *config) { c.receiveMax = max(n, 1) } }
+
+// DefaultTopicAliasMaximum is the Topic Alias Maximum the fake advertises
+// to v5 clients and accepts: Mosquitto's max_topic_alias default. (mochi
+// accepts 65535 aliases but never says so, and a client may only use
+// aliases the CONNACK allows.)
+const DefaultTopicAliasMaximum = 10
+
+// WithTopicAliasMaximum sets how many topic aliases a v5 client may set
+// (advertised in CONNACK; 0: none, and a PUBLISH with an alias is a
+// protocol error).
+func WithTopicAliasMaximum(n uint16) Option { return func(c *config) { c.aliasMax = n } }
+
+// WithServerKeepAlive answers every v5 CONNECT with Server Keep Alive n
+// seconds, which the client must then use instead of its own
+// [MQTT-3.1.2-21], and which the fake enforces (a client silent for 1.5 × n
+// is closed). Mosquitto sends it when a client asks for more than
+// max_keepalive. 3.1.1 clients keep their own keep-alive. Default: none sent.
+func WithServerKeepAlive(n uint16) Option { return func(c *config) { c.keepAlive = n } }
+
 // WithCapabilities lets the caller adjust mochi's capabilities after the
-// fake's defaults (raised write and inflight limits) are applied.
+// fake's defaults (raised write and inflight limits, no inherited ack
+// properties, no message expiry cap) are applied.
 func WithCapabilities(fn func(*mqtt.Capabilities)) Option { return func(c *config) { c.caps = fn } }
 
 // validate reports options that cannot work together.
