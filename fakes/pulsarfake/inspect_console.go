@@ -59,3 +59,15 @@ func (s *Server) Schemas(topic string) []SchemaInfo {
 	}
 	return out
 }
+
+// Partitions is the number of partitions of a partitioned topic, 0 for a
+// non-partitioned or unknown one. Unlike a lookup it creates nothing.
+func (s *Server) Partitions(topic string) int {
+	name, err := parseTopic(topic)
+	if err != nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.partitioned[name.Full]
+}

@@ -38,6 +38,15 @@ func TestTenantsNamespacesSchemas(t *testing.T) {
 	if !slices.Contains(srv.Tenants(), "acme") {
 		t.Errorf("Tenants = %v, want acme", srv.Tenants())
 	}
+	if err := srv.CreateTopic("persistent://acme/orders/p", 3); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Partitions("persistent://acme/orders/p"); got != 3 {
+		t.Errorf("Partitions(p) = %d, want 3", got)
+	}
+	if got := srv.Partitions("persistent://acme/orders/o"); got != 0 {
+		t.Errorf("Partitions(o) = %d, want 0", got)
+	}
 	sc := srv.Schemas("persistent://acme/orders/o")
 	if len(sc) != 1 || sc[0].Type != "STRING" {
 		t.Errorf("Schemas = %+v, want one STRING version", sc)
