@@ -23,13 +23,13 @@ const pageSize = 50
 
 // view is what one page's templates render.
 type view struct {
-	Page     string
-	Nav      []navItem
-	Query    url.Values
-	Ok, Err  string
-	Faults   *faultsView
-	Data     any
-	DataErr  string
+	Page    string
+	Nav     []navItem
+	Query   url.Values
+	Ok, Err string
+	Faults  *faultsView
+	Data    any
+	DataErr string
 }
 
 // build gathers the data of a page from the fakes.
@@ -345,7 +345,9 @@ func (s *Server) nacosView() nacosView {
 		}
 		v.Services = append(v.Services, nacosService{Namespace: ns, Group: group, Name: name, Instances: n.Instances(ns, group, name)})
 	}
-	sort.Slice(v.Listeners, func(i, j int) bool { return v.Listeners[i].DataID+v.Listeners[i].ConnID < v.Listeners[j].DataID+v.Listeners[j].ConnID })
+	sort.Slice(v.Listeners, func(i, j int) bool {
+		return v.Listeners[i].DataID+v.Listeners[i].ConnID < v.Listeners[j].DataID+v.Listeners[j].ConnID
+	})
 	sort.Slice(v.Subscribers, func(i, j int) bool {
 		return v.Subscribers[i].Service+v.Subscribers[i].ConnID < v.Subscribers[j].Service+v.Subscribers[j].ConnID
 	})
