@@ -46,9 +46,15 @@ func (s *Server) faultsOf(b backend) faultsView {
 	return v
 }
 
-// redirect sends the browser back to a backend page with a status line.
+// redirect sends the browser back to a backend page with a status line,
+// keeping the view (topic, partition, filter) the form was posted from.
 func redirect(w http.ResponseWriter, r *http.Request, page, msg string, err error) {
 	q := url.Values{}
+	if ref, perr := url.Parse(r.Referer()); perr == nil && ref.Host == r.Host && ref.Path == "/"+page {
+		q = ref.Query()
+		q.Del("ok")
+		q.Del("err")
+	}
 	if err != nil {
 		q.Set("err", err.Error())
 	} else {
