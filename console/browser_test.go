@@ -187,19 +187,19 @@ func TestBrowserKafka(t *testing.T) {
 	err = chromedp.Run(ctx,
 		chromedp.SetValue("#f-op", "Produce", chromedp.ByQuery),
 		chromedp.SetValue("#f-target", "orders", chromedp.ByQuery),
-		chromedp.SetValue("#f-n", "1", chromedp.ByQuery),
+		chromedp.SetValue("#f-n", "2", chromedp.ByQuery),
 		chromedp.SetValue("#f-code", "INVALID_RECORD", chromedp.ByQuery),
 		chromedp.Click(`#addfault-h ~ form button[type=submit]`, chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitText(t, ctx, "added: fail Produce on orders")
+	waitText(t, ctx, "added: fail Produce on orders: next 2")
 	err = cl.ProduceSync(ctx, &kgo.Record{Topic: "orders", Value: []byte("refused")}).FirstErr()
 	if !errors.Is(err, kerr.InvalidRecord) {
 		t.Fatalf("produce after the page's fault: %v, want INVALID_RECORD", err)
 	}
-	waitText(t, ctx, "1 hits")
+	waitText(t, ctx, "— 1 hits")
 	screenshot(t, ctx, "kafka")
 }
 

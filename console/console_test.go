@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/brokerkit/brokerkit/clients/mqttclient"
 	"github.com/brokerkit/brokerkit/console"
 	"github.com/brokerkit/brokerkit/fakes/kafkafake"
 	"github.com/brokerkit/brokerkit/fakes/mqttfake"
@@ -263,5 +264,64 @@ func TestPulsarAndMQTTAndNacosForms(t *testing.T) {
 	loc, _ := url.Parse(resp.Header.Get("Location"))
 	if !strings.Contains(loc.Query().Get("err"), "port") {
 		t.Fatalf("bad port: redirect %s", loc)
+	}
+}
+
+// TestFaultActions drives every action of the faults form against MQTT and
+// watches a real client feel it.
+func TestFaultActions(t *testing.T) {
+	m, err := mqttfake.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	c := consoletest.Serve(t, console.WithMQTT(m))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	post(t, c, "/mqtt/faults", url.Values{"action": {"delay"}, "op": {"SUBSCRIBE"}, "delay": {"10"}})
+	post(t, c, "/mqtt/faults", url.Values{"action": {"fail"}, "op": {"PUBLISH"}, "target": {"t/x"}, "n": {"-1"}, "code": {"0x97"}})
+	if rs := m.Faults(); len(rs) != 2 {
+		t.Fatalf("rules after two adds: %+v", rs)
+	}
+	cl, err := mqttclient.New(mqttclient.Endpoint{URLs: []string{m.URL()}, ClientID: "victim"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Publish(ctx, "t/x", []byte("1"), 1, false); err == nil {
+		t.Fatal("publish succeeded despite the console's fault")
+	}
+	page := get(t, c.URL()+"mqtt")
+	if !strings.Contains(page, "#2 fail PUBLISH on t/x") || !strings.Contains(page, "— 1 hits") {
+		t.Fatalf("owned fault with its hit missing:\n%s", page)
+	}
+	post(t, c, "/mqtt/faults/remove", url.Values{"id": {"2"}})
+	if err := cl.Publish(ctx, "t/x", []byte("2"), 1, false); err != nil {
+		t.Fatalf("publish after removing the fault: %v", err)
+	}
+	post(t, c, "/mqtt/faults/reset", nil)
+	if rs := m.Faults(); len(rs) != 0 {
+		t.Fatalf("rules after reset: %+v", rs)
+	}
+	loc := post(t, c, "/mqtt/faults", url.Values{"action": {"drop"}})
+	if !strings.Contains(loc.Query().Get("ok"), "dropped 1 connections") {
+		t.Fatalf("drop: %s", loc)
+	}
+	post(t, c, "/mqtt/faults", url.Values{"action": {"restart"}})
+	// The client reconnects to the restarted broker and publishes again.
+	if err := cl.Publish(ctx, "t/y", []byte("3"), 1, false); err != nil {
+		t.Fatalf("publish after restart: %v", err)
+	}
+	// A bad fault is an error message, not an installed rule.
+	req, _ := http.NewRequest("POST", c.URL()+"mqtt/faults", strings.NewReader("action=fail&op=NOPE&n=1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if l, _ := url.Parse(resp.Header.Get("Location")); !strings.Contains(l.Query().Get("err"), "unknown operation") {
+		t.Fatalf("unknown op: %s", l)
 	}
 }
