@@ -325,3 +325,37 @@ func TestFaultActions(t *testing.T) {
 		t.Fatalf("unknown op: %s", l)
 	}
 }
+
+// TestKafkaPaging pages a partition of 120 records 50 at a time.
+func TestKafkaPaging(t *testing.T) {
+	k, err := kafkafake.New(kafkafake.WithTopic("big", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	c := consoletest.Serve(t, console.WithKafka(k))
+	ctx := context.Background()
+	for i := 0; i < 120; i++ {
+		if _, err := k.Produce(ctx, &kgo.Record{Topic: "big", Value: []byte("rec-" + strconv.Itoa(i) + ";")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newest := get(t, c.URL()+"kafka?topic=big&partition=0")
+	if !strings.Contains(newest, "rec-119;") || !strings.Contains(newest, "rec-70;") || strings.Contains(newest, "rec-69;") {
+		t.Fatal("the first view is not the newest 50 records")
+	}
+	if !strings.Contains(newest, "from=20") || strings.Contains(newest, ">newer<") {
+		t.Fatal("the newest page should link to older records only")
+	}
+	oldest := get(t, c.URL()+"kafka?topic=big&partition=0&from=0")
+	if !strings.Contains(oldest, "rec-0;") || !strings.Contains(oldest, "rec-49;") || strings.Contains(oldest, "rec-50;") {
+		t.Fatal("from=0 does not show records 0 to 49")
+	}
+	if !strings.Contains(oldest, "from=50") || strings.Contains(oldest, ">older<") {
+		t.Fatal("the oldest page should link to newer records only")
+	}
+	hex := get(t, c.URL()+"kafka?topic=big&partition=0&from=0&format=hex")
+	if !strings.Contains(hex, "72 65 63 2d 30 3b") { // "rec-0;"
+		t.Fatal("hex view lacks the hex dump of rec-0;")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
@@ -177,37 +178,40 @@ func (s *Server) kafkaView(ctx context.Context, q url.Values) (kafkaView, error)
 	return v, s.kafkaRecords(ctx, &v, q.Get("from"))
 }
 
-// kafkaRecords fills one page of the selected partition, newest page first
-// unless from names an offset.
+// kafkaRecords fills one page of the selected partition: the newest page
+// unless from names an offset. Only that page is read from the fake.
 func (s *Server) kafkaRecords(ctx context.Context, v *kafkaView, fromStr string) error {
-	recs, err := s.kafka.Records(ctx, v.Topic, v.Partition)
+	var low, high int64
+	found := false
+	for _, p := range s.kafka.Partitions(v.Topic) {
+		if p.Partition == v.Partition {
+			low, high, found = p.LogStartOffset, p.HighWatermark, true
+		}
+	}
+	if !found {
+		return fmt.Errorf("no partition %s/%d", v.Topic, v.Partition)
+	}
+	from := max(low, high-pageSize)
+	if f, err := strconv.ParseInt(fromStr, 10, 64); err == nil {
+		from = min(max(f, low), max(low, high-1))
+	}
+	recs, err := s.kafka.RecordsRange(ctx, v.Topic, v.Partition, from, pageSize)
 	if err != nil {
 		return err
 	}
-	if len(recs) == 0 {
-		return nil
+	v.From = from
+	if from > low {
+		v.Prev = max(low, from-pageSize)
 	}
-	first := recs[0].Offset
-	i := max(0, len(recs)-pageSize)
-	if from, err := strconv.ParseInt(fromStr, 10, 64); err == nil {
-		i = sort.Search(len(recs), func(k int) bool { return recs[k].Offset >= from })
+	if from+pageSize < high {
+		v.Next = from + pageSize
 	}
-	end := min(len(recs), i+pageSize)
-	if i > 0 {
-		v.Prev = max(first, recs[max(0, i-pageSize)].Offset)
-	}
-	if end < len(recs) {
-		v.Next = recs[end].Offset
-	}
-	for _, r := range recs[i:end] {
+	for _, r := range recs {
 		kr := kafkaRecord{Offset: r.Offset, Key: render(r.Key, v.Format), Value: render(r.Value, v.Format), Timestamp: r.Timestamp}
 		for _, h := range r.Headers {
 			kr.Headers = append(kr.Headers, h.Key+"="+render(h.Value, "text"))
 		}
 		v.Records = append(v.Records, kr)
-	}
-	if len(v.Records) > 0 {
-		v.From = v.Records[0].Offset
 	}
 	return nil
 }

@@ -49,3 +49,25 @@ func TestGroupsAndProduce(t *testing.T) {
 	}
 	require.EqualValues(t, 1, lag)
 }
+
+func TestRecordsRange(t *testing.T) {
+	s := start(t, WithTopic("log", 1))
+	ctx := context.Background()
+	for i := 0; i < 10; i++ {
+		_, err := s.Produce(ctx, &kgo.Record{Topic: "log", Value: []byte{byte('0' + i)}})
+		require.NoError(t, err)
+	}
+	rs, err := s.RecordsRange(ctx, "log", 0, 3, 4)
+	require.NoError(t, err)
+	require.Len(t, rs, 4)
+	require.EqualValues(t, 3, rs[0].Offset)
+	require.Equal(t, "6", string(rs[3].Value))
+	rs, err = s.RecordsRange(ctx, "log", 0, 8, 50)
+	require.NoError(t, err)
+	require.Len(t, rs, 2)
+	rs, err = s.RecordsRange(ctx, "log", 0, 10, 50)
+	require.NoError(t, err)
+	require.Empty(t, rs)
+	_, err = s.RecordsRange(ctx, "log", 7, 0, 1)
+	require.Error(t, err)
+}
