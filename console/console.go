@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/brokerkit/brokerkit/fakes/kafkafake"
 	"github.com/brokerkit/brokerkit/fakes/mqttfake"
 	"github.com/brokerkit/brokerkit/fakes/nacosfake"
@@ -71,11 +73,14 @@ type Server struct {
 	faultsMu sync.Mutex
 	owned    map[int]*ownedFault
 	nextID   int
+	pageMu   sync.Mutex
+	recPages map[pageKey][]*kgo.Record // Kafka record pages already read
 }
 
 // New starts serving the console for the given fakes (any subset).
 func New(opts ...Option) (*Server, error) {
-	s := &Server{addr: "127.0.0.1:0", refresh: 500 * time.Millisecond, done: make(chan struct{}), owned: map[int]*ownedFault{}}
+	s := &Server{addr: "127.0.0.1:0", refresh: 500 * time.Millisecond, done: make(chan struct{}), owned: map[int]*ownedFault{},
+		recPages: map[pageKey][]*kgo.Record{}}
 	for _, o := range opts {
 		o(s)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/brokerkit/brokerkit/fakes/kafkafake"
 	"github.com/brokerkit/brokerkit/fakes/mqttfake"
 	"github.com/brokerkit/brokerkit/fakes/nacosfake"
@@ -195,7 +197,7 @@ func (s *Server) kafkaRecords(ctx context.Context, v *kafkaView, fromStr string)
 	if f, err := strconv.ParseInt(fromStr, 10, 64); err == nil {
 		from = min(max(f, low), max(low, high-1))
 	}
-	recs, err := s.kafka.RecordsRange(ctx, v.Topic, v.Partition, from, pageSize)
+	recs, err := s.pageOf(ctx, pageKey{v.Topic, v.Partition, from, low, high})
 	if err != nil {
 		return err
 	}
@@ -214,6 +216,36 @@ func (s *Server) kafkaRecords(ctx context.Context, v *kafkaView, fromStr string)
 		v.Records = append(v.Records, kr)
 	}
 	return nil
+}
+
+// pageKey names a page of records and the watermarks it was read at: live
+// views re-render every tick, and reading again is needed only when the
+// partition moved.
+type pageKey struct {
+	topic     string
+	partition int32
+	from      int64
+	low, high int64
+}
+
+func (s *Server) pageOf(ctx context.Context, k pageKey) ([]*kgo.Record, error) {
+	s.pageMu.Lock()
+	recs, ok := s.recPages[k]
+	s.pageMu.Unlock()
+	if ok {
+		return recs, nil
+	}
+	recs, err := s.kafka.RecordsRange(ctx, k.topic, k.partition, k.from, pageSize)
+	if err != nil {
+		return nil, err
+	}
+	s.pageMu.Lock()
+	if len(s.recPages) >= 64 { // a few open pages; forget them all when it grows
+		clear(s.recPages)
+	}
+	s.recPages[k] = recs
+	s.pageMu.Unlock()
+	return recs, nil
 }
 
 // render shows bytes as text (invalid UTF-8 falls back to hex), a hex dump
