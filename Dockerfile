@@ -11,5 +11,5 @@
 FROM scratch
 COPY bin/brokerkit-linux /brokerkit
 # Kafka, MQTT, MQTT over TLS, Pulsar, Pulsar admin, Nacos HTTP, Nacos gRPC.
-EXPOSE 9092 1883 8883 6650 8080 8848 9848
+EXPOSE 9092 1883 8883 6650 8080 8848 9848 8000
 ENTRYPOINT ["/brokerkit", "up", "--host", "0.0.0.0"]

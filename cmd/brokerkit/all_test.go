@@ -19,7 +19,7 @@ func TestUpStartsEveryBackend(t *testing.T) {
 	for _, b := range out.Backends {
 		names[b.Name] = b.Addrs
 	}
-	require.Len(t, names, 4)
+	require.Len(t, names, 5) // the four fakes and the console
 	for name, addrs := range names {
 		for role, a := range addrs {
 			host := a

@@ -80,6 +80,7 @@ func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
 		Addrs: map[string]string{"bootstrap": srv.Addr()},
 		Env:   env,
 		Notes: notes,
+		fake:  srv,
 		close: srv.Close,
 	}, nil
 }

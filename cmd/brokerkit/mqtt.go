@@ -92,6 +92,7 @@ func (m *mqttBackend) start(_ context.Context, c *common) (*running, error) {
 		Addrs: addrs,
 		Env:   env,
 		Notes: notes,
+		fake:  srv,
 		close: srv.Close,
 	}, nil
 }

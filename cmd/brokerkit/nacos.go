@@ -81,6 +81,7 @@ func (n *nacosBackend) start(_ context.Context, c *common) (*running, error) {
 		Addrs: map[string]string{"http": srv.Addr(), "grpc": srv.GRPCAddr()},
 		Env:   env,
 		Notes: notes,
+		fake:  srv,
 		close: srv.Close,
 	}, nil
 }

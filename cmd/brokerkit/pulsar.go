@@ -90,6 +90,7 @@ func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 		Addrs: map[string]string{"service": srv.ServiceURL(), "admin": srv.AdminURL()},
 		Env:   env,
 		Notes: notes,
+		fake:  srv,
 		close: closeAll,
 	}, nil
 }

@@ -58,6 +58,7 @@ type running struct {
 	Addrs map[string]string `json:"addresses"`       // role -> address or URL
 	Env   map[string]string `json:"env"`             // BROKERKIT_* for external mode
 	Notes []string          `json:"notes,omitempty"` // auth, TLS, persistence
+	fake  any               // the *xfake.Server, for the console
 	close func() error
 }
 
@@ -105,6 +106,7 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		asJSON    bool
 		stopLimit time.Duration
 		choices   []string
+		cons      consoleFlags
 	)
 	for _, b := range backends {
 		choices = append(choices, b.name())
@@ -119,6 +121,7 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, b := range backends {
 		b.flags(fs)
 	}
+	cons.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -145,6 +148,13 @@ func up(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "brokerkit: start %s: %v\n", b.name(), err)
 			return 1
 		}
+		r.dialable()
+		started = append(started, r)
+	}
+	if r, err := startConsole(cons, &c, started); err != nil {
+		fmt.Fprintln(stderr, "brokerkit: start console:", err)
+		return 1
+	} else if r != nil {
 		r.dialable()
 		started = append(started, r)
 	}

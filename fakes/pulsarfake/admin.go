@@ -212,16 +212,7 @@ func (s *Server) adminBrokers(*http.Request) (any, error) { return []string{s.ad
 
 // ------------------------------------------------------------- tenants ---
 
-func (s *Server) adminListTenants(*http.Request) (any, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.tenants))
-	for t := range s.tenants {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out, nil
-}
+func (s *Server) adminListTenants(*http.Request) (any, error) { return s.Tenants(), nil }
 
 func (s *Server) adminGetTenant(r *http.Request) (any, error) {
 	s.mu.Lock()
