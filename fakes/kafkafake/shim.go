@@ -36,6 +36,7 @@ type shimConfig struct {
 	// the shim has seen a frame.
 	framesStarted atomic.Int64
 	logger        *slog.Logger
+	leaders       leaders
 }
 
 // conn sits between a client socket and kfake. On the way in it rejects
@@ -65,6 +66,7 @@ type conn struct {
 	authed    atomic.Bool
 
 	closeOnce sync.Once
+	gone      chan struct{} // closed with the socket
 }
 
 type pendingKind uint8
@@ -75,6 +77,7 @@ const (
 	respAuthenticate
 	respRawSASL
 	respTopicNames
+	respJoinGroup
 )
 
 type pendingResp struct {
@@ -83,10 +86,11 @@ type pendingResp struct {
 	mech    string
 	key     int16    // respTopicNames
 	invalid []string // respTopicNames: topics taken out of the request
+	group   string   // respJoinGroup
 }
 
 func newConn(nc net.Conn, shim *shimConfig) *conn {
-	c := &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), rawCorr: 1 << 30}
+	c := &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), rawCorr: 1 << 30, gone: make(chan struct{})}
 	c.authed.Store(len(shim.mechanisms) == 0)
 	return c
 }
@@ -225,6 +229,10 @@ func (c *conn) nextFrame() error {
 		c.expect(corr, pendingResp{kind: respAuthenticate, version: version})
 	case int16(kmsg.CreateTopics), int16(kmsg.Metadata):
 		c.filterTopicNames(key, version, corr, body)
+	case int16(kmsg.JoinGroup):
+		c.joinRequest(version, corr, body)
+	case int16(kmsg.SyncGroup):
+		c.syncRequest(version, body)
 	}
 	if _, _, d := c.shim.delays.Check(kmsg.Key(key).Name()); d > 0 {
 		if !c.shim.delays.Sleep(d) { // cut short: the server is closing
@@ -424,6 +432,8 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 		return frame, nil
 	case respTopicNames:
 		return addInvalidTopics(frame, p), nil
+	case respJoinGroup:
+		return c.joinResponse(frame, p), nil
 	case respRawSASL:
 		resp := kmsg.NewPtrSASLAuthenticateResponse()
 		resp.Version = 0
@@ -521,6 +531,7 @@ func (c *conn) Close() error {
 func (c *conn) drop() error {
 	var err error
 	c.closeOnce.Do(func() {
+		close(c.gone)
 		err = c.Conn.Close()
 	})
 	return err
