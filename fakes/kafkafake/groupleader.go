@@ -33,7 +33,7 @@ type leaders struct {
 type generation struct {
 	gen       int32
 	leader    string
-	split     bool          // kfake told more than one member it leads
+	split     bool // kfake told more than one member it leads
 	plan      []kmsg.SyncGroupRequestGroupAssignment
 	planned   chan struct{} // closed when the leader's SyncGroup arrived
 	rebalance time.Duration // longest rebalance timeout asked for
