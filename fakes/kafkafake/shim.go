@@ -37,6 +37,7 @@ type shimConfig struct {
 	framesStarted atomic.Int64
 	logger        *slog.Logger
 	leaders       leaders
+	epochs        epochs
 }
 
 // conn sits between a client socket and kfake. On the way in it rejects
@@ -78,6 +79,8 @@ const (
 	respRawSASL
 	respTopicNames
 	respJoinGroup
+	respInitProducerID
+	respProduce
 )
 
 type pendingResp struct {
@@ -87,6 +90,8 @@ type pendingResp struct {
 	key     int16    // respTopicNames
 	invalid []string // respTopicNames: topics taken out of the request
 	group   string   // respJoinGroup
+	pid     int64    // respProduce
+	epoch   int16    // respProduce
 }
 
 func newConn(nc net.Conn, shim *shimConfig) *conn {
@@ -233,6 +238,10 @@ func (c *conn) nextFrame() error {
 		c.joinRequest(version, corr, body)
 	case int16(kmsg.SyncGroup):
 		c.syncRequest(version, body)
+	case int16(kmsg.InitProducerID):
+		c.initProducerIDRequest(version, corr, body)
+	case int16(kmsg.Produce):
+		c.produceRequest(version, corr, body)
 	}
 	if _, _, d := c.shim.delays.Check(kmsg.Key(key).Name()); d > 0 {
 		if !c.shim.delays.Sleep(d) { // cut short: the server is closing
@@ -434,6 +443,11 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 		return addInvalidTopics(frame, p), nil
 	case respJoinGroup:
 		return c.joinResponse(frame, p), nil
+	case respInitProducerID:
+		c.initProducerIDResponse(frame, p)
+		return frame, nil
+	case respProduce:
+		return c.produceResponse(frame, p), nil
 	case respRawSASL:
 		resp := kmsg.NewPtrSASLAuthenticateResponse()
 		resp.Version = 0
