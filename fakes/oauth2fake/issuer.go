@@ -185,11 +185,11 @@ func (i *Issuer) Serve(w http.ResponseWriter, r *http.Request) bool {
 	case JWKSPath:
 		keys := []map[string]string{}
 		if i.key != nil {
-			size := (i.key.Curve.Params().BitSize + 7) / 8
+			pub, _ := i.key.PublicKey.Bytes() // 0x04 || x || y
 			keys = append(keys, map[string]string{
 				"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": i.kid,
-				"x": base64.RawURLEncoding.EncodeToString(i.key.X.FillBytes(make([]byte, size))),
-				"y": base64.RawURLEncoding.EncodeToString(i.key.Y.FillBytes(make([]byte, size))),
+				"x": base64.RawURLEncoding.EncodeToString(pub[1:33]),
+				"y": base64.RawURLEncoding.EncodeToString(pub[33:]),
 			})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"keys": keys})

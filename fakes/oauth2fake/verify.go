@@ -119,18 +119,13 @@ func (k jwk) public() (any, error) {
 	}
 	switch k.Kty {
 	case "EC":
-		if k.Crv != "P-256" {
-			return nil, errors.New("unsupported curve")
+		x, err1 := base64.RawURLEncoding.DecodeString(k.X)
+		y, err2 := base64.RawURLEncoding.DecodeString(k.Y)
+		if err := errors.Join(err1, err2); err != nil || k.Crv != "P-256" || len(x) != 32 || len(y) != 32 {
+			return nil, errors.New("bad EC key")
 		}
-		x, err1 := b(k.X)
-		y, err2 := b(k.Y)
-		if err := errors.Join(err1, err2); err != nil {
-			return nil, err
-		}
-		if !elliptic.P256().IsOnCurve(x, y) {
-			return nil, errors.New("point not on curve")
-		}
-		return &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}, nil
+		// Checks the point is on the curve.
+		return ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
 	case "RSA":
 		n, err1 := b(k.N)
 		e, err2 := b(k.E)
