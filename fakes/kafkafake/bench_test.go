@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -87,4 +88,64 @@ func BenchmarkGroupJoin(b *testing.B) {
 		}
 		c.Close()
 	}
+}
+
+// BenchmarkShimOverhead runs the same franz-go workload (100k 100-byte
+// records produced and read back) against raw kfake and against kafkafake,
+// interleaved in one run, and reports the shim's cost as overhead-%.
+func BenchmarkShimOverhead(b *testing.B) {
+	const n = 100_000
+	raw, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	s, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	value := make([]byte, 100)
+	ctx := context.Background()
+	run := func(addr, topic string, create func() error) time.Duration {
+		if err := create(); err != nil {
+			b.Fatal(err)
+		}
+		p, _ := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ProducerLinger(0))
+		c, _ := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+		defer p.Close()
+		defer c.Close()
+		start := time.Now()
+		for range n {
+			p.Produce(ctx, &kgo.Record{Topic: topic, Value: value}, nil)
+		}
+		for got := 0; got < n; {
+			fs := c.PollFetches(ctx)
+			if err := fs.Err(); err != nil {
+				b.Fatal(err)
+			}
+			got += fs.NumRecords()
+		}
+		if err := p.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	var tRaw, tShim time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		topic := fmt.Sprintf("bench-%d", i)
+		rawRun := func() { tRaw += run(raw.ListenAddrs()[0], topic, func() error { return raw.CreateTopic(topic, 1, nil) }) }
+		shimRun := func() { tShim += run(s.Addr(), topic, func() error { return s.CreateTopic(topic, 1) }) }
+		if i%2 == 0 { // alternate who goes first, so warm-up and noise fall on both
+			rawRun()
+			shimRun()
+		} else {
+			shimRun()
+			rawRun()
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/tRaw.Seconds(), "kfake-records/s")
+	b.ReportMetric(float64(n*b.N)/tShim.Seconds(), "kafkafake-records/s")
+	b.ReportMetric(100*(tShim.Seconds()/tRaw.Seconds()-1), "overhead-%")
 }
