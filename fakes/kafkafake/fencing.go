@@ -45,13 +45,8 @@ func (e *epochs) stale(pid int64, epoch int16) bool {
 
 // initProducerIDRequest watches transactional InitProducerId answers.
 func (c *conn) initProducerIDRequest(version int16, corr int32, body []byte) {
-	hl := reqcheck.HeaderLen(body)
-	if hl < 0 {
-		return
-	}
 	req := kmsg.NewPtrInitProducerIDRequest()
-	req.Version = version
-	if req.ReadFrom(body[hl:]) != nil || req.TransactionalID == nil {
+	if readRequest(body, version, req) < 0 || req.TransactionalID == nil {
 		return
 	}
 	c.expect(corr, pendingResp{kind: respInitProducerID, version: version})
@@ -74,8 +69,7 @@ func (c *conn) produceRequest(version int16, corr int32, body []byte) {
 		return
 	}
 	req := kmsg.NewPtrProduceRequest()
-	req.Version = version
-	if req.ReadFrom(body[hl:]) != nil {
+	if readRequest(body, version, req) < 0 {
 		return
 	}
 	for _, t := range req.Topics {

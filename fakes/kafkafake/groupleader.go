@@ -65,13 +65,8 @@ func (l *leaders) current(group string, gen int32) *generation {
 // joinRequest notes the group a JoinGroup asks for, so its answer can be
 // checked.
 func (c *conn) joinRequest(version int16, corr int32, body []byte) {
-	hl := reqcheck.HeaderLen(body)
-	if hl < 0 {
-		return
-	}
 	req := kmsg.NewPtrJoinGroupRequest()
-	req.Version = version
-	if req.ReadFrom(body[hl:]) != nil {
+	if readRequest(body, version, req) < 0 {
 		return
 	}
 	if rt := time.Duration(req.RebalanceTimeoutMillis) * time.Millisecond; rt > 0 {
@@ -118,13 +113,9 @@ func (c *conn) joinResponse(frame []byte, p pendingResp) []byte {
 // syncRequest gives a follower's SyncGroup of a split generation the
 // elected leader's plan, waiting for the leader's SyncGroup if needed.
 func (c *conn) syncRequest(version int16, body []byte) {
-	hl := reqcheck.HeaderLen(body)
-	if hl < 0 {
-		return
-	}
 	req := kmsg.NewPtrSyncGroupRequest()
-	req.Version = version
-	if req.ReadFrom(body[hl:]) != nil {
+	hl := readRequest(body, version, req)
+	if hl < 0 {
 		return
 	}
 	l := &c.shim.leaders
@@ -159,10 +150,21 @@ func (c *conn) syncRequest(version int16, body []byte) {
 	l.mu.Lock()
 	req.GroupAssignment = g.plan
 	l.mu.Unlock()
-	out := append(make([]byte, 4, 4+len(body)), body[:hl]...)
-	out = req.AppendTo(out)
-	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
-	c.rbuf, c.roff = out, 0
+	c.replaceBody(body[:hl], req)
+}
+
+// readRequest decodes a request body of the given version after its
+// header and returns the header's length, or -1 if either is malformed.
+func readRequest(body []byte, version int16, req kmsg.Request) int {
+	hl := reqcheck.HeaderLen(body)
+	if hl < 0 {
+		return -1
+	}
+	req.SetVersion(version)
+	if req.ReadFrom(body[hl:]) != nil {
+		return -1
+	}
+	return hl
 }
 
 // responseBody returns a response frame's body, after the correlation ID

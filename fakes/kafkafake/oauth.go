@@ -8,7 +8,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/brokerkit/brokerkit/fakes/kafkafake/internal/reqcheck"
 	"github.com/brokerkit/brokerkit/fakes/oauth2fake"
 )
 
@@ -39,13 +38,9 @@ var oauthPassword = inspectorPassword + "-oauth"
 
 // oauthHandshake makes an OAUTHBEARER SaslHandshake ask kfake for PLAIN.
 func (c *conn) oauthHandshake(body []byte) {
-	hl := reqcheck.HeaderLen(body)
-	if hl < 0 {
-		return
-	}
 	req := kmsg.NewPtrSASLHandshakeRequest()
-	req.Version = 1
-	if req.ReadFrom(body[hl:]) != nil {
+	hl := readRequest(body, 1, req)
+	if hl < 0 {
 		return
 	}
 	req.Mechanism = string(Plain)
@@ -55,13 +50,9 @@ func (c *conn) oauthHandshake(body []byte) {
 // oauthAuthenticate swaps an OAUTHBEARER SaslAuthenticate's token for PLAIN
 // credentials and returns the error text to send if kfake refuses them.
 func (c *conn) oauthAuthenticate(version int16, body []byte) string {
-	hl := reqcheck.HeaderLen(body)
-	if hl < 0 {
-		return ""
-	}
 	req := kmsg.NewPtrSASLAuthenticateRequest()
-	req.Version = version
-	if req.ReadFrom(body[hl:]) != nil {
+	hl := readRequest(body, version, req)
+	if hl < 0 {
 		return ""
 	}
 	creds, msg := c.oauthCredentials(req.SASLAuthBytes)
