@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/brokerkit/brokerkit/fakes/kafkafake"
+	"github.com/brokerkit/brokerkit/fakes/oauth2fake"
 )
 
 func init() { register(&kafkaBackend{}) }
@@ -18,6 +20,7 @@ type kafkaBackend struct {
 	advertised string
 	autoCreate bool
 	partitions int
+	oauth      userList
 }
 
 func (*kafkaBackend) name() string { return "kafka" }
@@ -28,6 +31,7 @@ func (k *kafkaBackend) flags(fs *flag.FlagSet) {
 	fs.StringVar(&k.advertised, "kafka-advertised-host", "", "host Kafka tells clients to dial (default: --host)")
 	fs.BoolVar(&k.autoCreate, "kafka-auto-create", true, "create unknown topics on first use, like auto.create.topics.enable")
 	fs.IntVar(&k.partitions, "kafka-partitions", 1, "partitions of auto-created topics")
+	fs.Var(&k.oauth, "kafka-oauth-client", "accept SASL/OAUTHBEARER tokens from a built-in OAuth2 issuer that knows this id:secret (repeatable); its token endpoint is printed")
 }
 
 func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
@@ -64,11 +68,34 @@ func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
 	if dir != "" {
 		notes = append(notes, "data kept in "+dir)
 	}
+	var iss *oauth2fake.Issuer
+	if len(k.oauth) > 0 {
+		var iopts []oauth2fake.Option
+		for _, cl := range k.oauth {
+			iopts = append(iopts, oauth2fake.WithClient(cl.name, cl.password))
+		}
+		if iss, err = oauth2fake.New(append(iopts, oauth2fake.WithAddr(net.JoinHostPort(c.host, "0")))...); err != nil {
+			return nil, err
+		}
+		opts = append(opts, kafkafake.WithOAuth(iss.JWKSURL(), "", ""))
+		notes = append(notes, "SASL/OAUTHBEARER for "+userNames(k.oauth)+", tokens (client credentials) from "+iss.TokenURL())
+	}
 	srv, err := kafkafake.New(opts...)
 	if err != nil {
+		if iss != nil {
+			iss.Close()
+		}
 		return nil, err
 	}
+	closeAll := srv.Close
+	addrs := map[string]string{"bootstrap": srv.Addr()}
 	env := map[string]string{"BROKERKIT_KAFKA_ADDR": strings.Join(srv.Brokers(), ",")}
+	if iss != nil {
+		addrs["oauth-token"] = iss.TokenURL()
+		env["BROKERKIT_KAFKA_OAUTH_TOKEN_URL"] = iss.TokenURL()
+		env["BROKERKIT_KAFKA_OAUTH_CLIENT"] = k.oauth[0].name + ":" + k.oauth[0].password
+		closeAll = func() error { return errors.Join(srv.Close(), iss.Close()) }
+	}
 	if len(c.users) > 0 {
 		env["BROKERKIT_KAFKA_SASL"] = "SCRAM-SHA-256:" + c.users[0].name + ":" + c.users[0].password
 	}
@@ -77,11 +104,11 @@ func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
 	}
 	return &running{
 		Name:  "kafka",
-		Addrs: map[string]string{"bootstrap": srv.Addr()},
+		Addrs: addrs,
 		Env:   env,
 		Notes: notes,
 		fake:  srv,
-		close: srv.Close,
+		close: closeAll,
 	}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -29,36 +30,41 @@ func BenchmarkProduceConsume(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	value := make([]byte, 100)
-	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		topic := fmt.Sprintf("bench-%d", i)
 		if err := s.CreateTopic(topic, 1); err != nil {
 			b.Fatal(err)
 		}
-		p, _ := kgo.NewClient(kgo.SeedBrokers(s.Addr()), kgo.ProducerLinger(0))
-		c, _ := kgo.NewClient(kgo.SeedBrokers(s.Addr()), kgo.ConsumeTopics(topic),
-			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-		start := time.Now()
-		for j := 0; j < n; j++ {
-			p.Produce(ctx, &kgo.Record{Topic: topic, Value: value}, nil)
-		}
-		got := 0
-		for got < n {
-			fs := c.PollFetches(ctx)
-			if err := fs.Err(); err != nil {
-				b.Fatal(err)
-			}
-			got += fs.NumRecords()
-		}
-		if err := p.Flush(ctx); err != nil {
+		d := produceConsume(b, s.Addr(), topic, n)
+		b.ReportMetric(float64(n)/d.Seconds(), "records/s")
+	}
+}
+
+// produceConsume produces n 100-byte records to topic at addr with franz-go
+// and reads them back with a direct consumer, returning the time taken.
+func produceConsume(b *testing.B, addr, topic string, n int) time.Duration {
+	value := make([]byte, 100)
+	ctx := context.Background()
+	p, _ := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ProducerLinger(0))
+	c, _ := kgo.NewClient(kgo.SeedBrokers(addr), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	defer p.Close()
+	defer c.Close()
+	start := time.Now()
+	for range n {
+		p.Produce(ctx, &kgo.Record{Topic: topic, Value: value}, nil)
+	}
+	for got := 0; got < n; {
+		fs := c.PollFetches(ctx)
+		if err := fs.Err(); err != nil {
 			b.Fatal(err)
 		}
-		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "records/s")
-		p.Close()
-		c.Close()
+		got += fs.NumRecords()
 	}
+	if err := p.Flush(ctx); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
 }
 
 // BenchmarkGroupJoin measures a new consumer joining a group and receiving
@@ -87,4 +93,46 @@ func BenchmarkGroupJoin(b *testing.B) {
 		}
 		c.Close()
 	}
+}
+
+// BenchmarkShimOverhead runs the same franz-go workload (100k 100-byte
+// records produced and read back) against raw kfake and against kafkafake,
+// interleaved in one run, and reports the shim's cost as overhead-%.
+func BenchmarkShimOverhead(b *testing.B) {
+	const n = 100_000
+	raw, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer raw.Close()
+	s, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	run := func(addr, topic string, create func() error) time.Duration {
+		if err := create(); err != nil {
+			b.Fatal(err)
+		}
+		return produceConsume(b, addr, topic, n)
+	}
+	var tRaw, tShim time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		topic := fmt.Sprintf("bench-%d", i)
+		rawRun := func() {
+			tRaw += run(raw.ListenAddrs()[0], topic, func() error { return raw.CreateTopic(topic, 1, nil) })
+		}
+		shimRun := func() { tShim += run(s.Addr(), topic, func() error { return s.CreateTopic(topic, 1) }) }
+		if i%2 == 0 { // alternate who goes first, so warm-up and noise fall on both
+			rawRun()
+			shimRun()
+		} else {
+			shimRun()
+			rawRun()
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/tRaw.Seconds(), "kfake-records/s")
+	b.ReportMetric(float64(n*b.N)/tShim.Seconds(), "kafkafake-records/s")
+	b.ReportMetric(100*(tShim.Seconds()/tRaw.Seconds()-1), "overhead-%")
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+
+	"github.com/brokerkit/brokerkit/fakes/oauth2fake"
 )
 
 // Mechanism is a SASL mechanism the fake accepts.
@@ -45,6 +47,7 @@ type config struct {
 	logger         *slog.Logger
 	brokerConfigs  map[string]string
 	clusterID      string
+	oauth          *oauth2fake.Verifier
 	err            error // from an option, reported by New
 }
 

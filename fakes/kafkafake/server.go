@@ -66,13 +66,17 @@ func New(opts ...Option) (s *Server, err error) {
 	if s.shim.idle, err = idleTimeout(cfg.brokerConfigs); err != nil {
 		return nil, err
 	}
-	if len(cfg.users) > 0 {
+	if len(cfg.users) > 0 || cfg.oauth != nil {
 		ms := cfg.mechanisms
-		if len(ms) == 0 {
+		if len(ms) == 0 && len(cfg.users) > 0 {
 			ms = []Mechanism{Plain, ScramSHA256, ScramSHA512}
 		}
 		for _, m := range ms {
 			s.shim.mechanisms = append(s.shim.mechanisms, string(m))
+		}
+		if cfg.oauth != nil {
+			s.shim.oauth = cfg.oauth
+			s.shim.mechanisms = append(s.shim.mechanisms, string(OAuthBearer))
 		}
 		s.shim.preAuthMax = defaultSASLMaxReceiveSize
 		if v, ok := cfg.brokerConfigs[saslMaxReceiveSizeConfig]; ok {
@@ -157,12 +161,17 @@ func (s *Server) start() error {
 	if s.cfg.autoCreate {
 		opts = append(opts, kfake.AllowAutoTopicCreation())
 	}
-	if len(s.cfg.users) > 0 {
+	if len(s.shim.mechanisms) > 0 {
 		opts = append(opts, kfake.EnableSASL())
 		for _, u := range s.cfg.users {
 			for _, m := range s.shim.mechanisms {
-				opts = append(opts, kfake.User(m, u.Name, u.Password))
+				if m != string(OAuthBearer) {
+					opts = append(opts, kfake.User(m, u.Name, u.Password))
+				}
 			}
+		}
+		if s.shim.oauth != nil {
+			opts = append(opts, kfake.User(string(Plain), oauthUser, oauthPassword))
 		}
 		opts = append(opts, kfake.User(string(ScramSHA512), inspectorUser, inspectorPassword))
 	}

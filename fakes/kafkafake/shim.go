@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/brokerkit/brokerkit/fakes/kafkafake/internal/reqcheck"
+	"github.com/brokerkit/brokerkit/fakes/oauth2fake"
 	"github.com/brokerkit/brokerkit/fault"
 )
 
@@ -36,6 +37,9 @@ type shimConfig struct {
 	// the shim has seen a frame.
 	framesStarted atomic.Int64
 	logger        *slog.Logger
+	leaders       leaders
+	epochs        epochs
+	oauth         *oauth2fake.Verifier // WithOAuth; nil without
 }
 
 // conn sits between a client socket and kfake. On the way in it rejects
@@ -65,6 +69,7 @@ type conn struct {
 	authed    atomic.Bool
 
 	closeOnce sync.Once
+	gone      chan struct{} // closed with the socket
 }
 
 type pendingKind uint8
@@ -75,6 +80,9 @@ const (
 	respAuthenticate
 	respRawSASL
 	respTopicNames
+	respJoinGroup
+	respInitProducerID
+	respProduce
 )
 
 type pendingResp struct {
@@ -83,10 +91,14 @@ type pendingResp struct {
 	mech    string
 	key     int16    // respTopicNames
 	invalid []string // respTopicNames: topics taken out of the request
+	group   string   // respJoinGroup
+	failMsg string   // respAuthenticate: the text of a refusal; "" for Kafka's password one
+	pid     int64    // respProduce
+	epoch   int16    // respProduce
 }
 
 func newConn(nc net.Conn, shim *shimConfig) *conn {
-	c := &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), rawCorr: 1 << 30}
+	c := &conn{Conn: nc, shim: shim, r: bufio.NewReaderSize(nc, 64<<10), rawCorr: 1 << 30, gone: make(chan struct{})}
 	c.authed.Store(len(shim.mechanisms) == 0)
 	return c
 }
@@ -220,11 +232,26 @@ func (c *conn) nextFrame() error {
 		if version == 0 {
 			binary.BigEndian.PutUint16(body[2:], 1) // the v1 body is the same
 		}
+		if mech == string(OAuthBearer) && c.shim.oauth != nil {
+			c.oauthHandshake(body)
+		}
 		c.expect(corr, pendingResp{kind: respHandshake, version: version, mech: mech})
 	case int16(kmsg.SASLAuthenticate):
-		c.expect(corr, pendingResp{kind: respAuthenticate, version: version})
+		var msg string
+		if c.oauthMech() {
+			msg = c.oauthAuthenticate(version, body)
+		}
+		c.expect(corr, pendingResp{kind: respAuthenticate, version: version, failMsg: msg})
 	case int16(kmsg.CreateTopics), int16(kmsg.Metadata):
 		c.filterTopicNames(key, version, corr, body)
+	case int16(kmsg.JoinGroup):
+		c.joinRequest(version, corr, body)
+	case int16(kmsg.SyncGroup):
+		c.syncRequest(version, body)
+	case int16(kmsg.InitProducerID):
+		c.initProducerIDRequest(version, corr, body)
+	case int16(kmsg.Produce):
+		c.produceRequest(version, corr, body)
 	}
 	if _, _, d := c.shim.delays.Check(kmsg.Key(key).Name()); d > 0 {
 		if !c.shim.delays.Sleep(d) { // cut short: the server is closing
@@ -312,6 +339,10 @@ func (c *conn) authStep() {
 // request, which is what kfake understands.
 func (c *conn) wrapRawToken() {
 	token := c.rbuf[4:]
+	if c.oauthMech() {
+		// A refusal closes a raw-token connection without an answer.
+		token, _ = c.oauthCredentials(token)
+	}
 	c.mu.Lock()
 	c.rawCorr++
 	corr := c.rawCorr
@@ -402,11 +433,12 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 				c.rawSASL.Store(rawTokens(p.mech))
 			}
 		}
-		if len(resp.SupportedMechanisms) > 0 || len(c.shim.mechanisms) == 0 {
+		if c.shim.oauth == nil && (len(resp.SupportedMechanisms) > 0 || len(c.shim.mechanisms) == 0) {
 			return frame, nil
 		}
 		// Kafka always lists its enabled mechanisms; kafka-python refuses a
-		// broker whose list lacks the mechanism it asked for.
+		// broker whose list lacks the mechanism it asked for. kfake's list
+		// lacks OAUTHBEARER.
 		resp.SupportedMechanisms = c.shim.mechanisms
 		out := resp.AppendTo(append([]byte(nil), frame[:8]...))
 		binary.BigEndian.PutUint32(out, uint32(len(out)-4))
@@ -424,6 +456,13 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 		return frame, nil
 	case respTopicNames:
 		return addInvalidTopics(frame, p), nil
+	case respJoinGroup:
+		return c.joinResponse(frame, p), nil
+	case respInitProducerID:
+		c.initProducerIDResponse(frame, p)
+		return frame, nil
+	case respProduce:
+		return c.produceResponse(frame, p), nil
 	case respRawSASL:
 		resp := kmsg.NewPtrSASLAuthenticateResponse()
 		resp.Version = 0
@@ -437,6 +476,13 @@ func (c *conn) rewrite(frame []byte) ([]byte, error) {
 		return append(out, resp.SASLAuthBytes...), nil
 	}
 	return frame, nil
+}
+
+// oauthMech reports whether the connection's accepted handshake was for
+// OAUTHBEARER with WithOAuth on.
+func (c *conn) oauthMech() bool {
+	m := c.mech.Load()
+	return c.shim.oauth != nil && m != nil && *m == string(OAuthBearer)
 }
 
 // rawTokens is how many client tokens a mechanism exchanges.
@@ -512,7 +558,7 @@ func (c *conn) Close() error {
 	c.mu.Unlock()
 	if failedAuth != nil {
 		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
-		c.Conn.Write(authFailedFrame(corr, failedAuth.version))
+		c.Conn.Write(authFailedFrame(corr, failedAuth.version, failedAuth.failMsg))
 	}
 	return c.drop()
 }
@@ -521,16 +567,19 @@ func (c *conn) Close() error {
 func (c *conn) drop() error {
 	var err error
 	c.closeOnce.Do(func() {
+		close(c.gone)
 		err = c.Conn.Close()
 	})
 	return err
 }
 
-func authFailedFrame(corr int32, version int16) []byte {
+func authFailedFrame(corr int32, version int16, msg string) []byte {
 	resp := kmsg.NewPtrSASLAuthenticateResponse()
 	resp.Version = version
 	resp.ErrorCode = 58 // SASL_AUTHENTICATION_FAILED
-	msg := "Authentication failed: Invalid username or password"
+	if msg == "" {
+		msg = "Authentication failed: Invalid username or password"
+	}
 	resp.ErrorMessage = &msg
 	out := binary.BigEndian.AppendUint32(make([]byte, 4), uint32(corr))
 	if resp.IsFlexible() {

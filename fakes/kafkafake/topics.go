@@ -106,12 +106,9 @@ func addInvalidTopics(frame []byte, p pendingResp) []byte {
 	req.SetVersion(p.version)
 	resp := req.ResponseKind()
 	resp.SetVersion(p.version)
-	body := frame[8:]
-	if resp.IsFlexible() {
-		if len(body) == 0 || body[0] != 0 {
-			return frame
-		}
-		body = body[1:]
+	body, ok := responseBody(frame, resp)
+	if !ok {
+		return frame
 	}
 	if resp.ReadFrom(body) != nil {
 		return frame
@@ -134,13 +131,7 @@ func addInvalidTopics(frame []byte, p pendingResp) []byte {
 			r.Topics = append(r.Topics, t)
 		}
 	}
-	out := append([]byte(nil), frame[:8]...)
-	if resp.IsFlexible() {
-		out = append(out, 0)
-	}
-	out = resp.AppendTo(out)
-	binary.BigEndian.PutUint32(out, uint32(len(out)-4))
-	return out
+	return appendResponse(frame, resp)
 }
 
 // dropInvalidPersistedTopics removes topics Kafka would not accept from a

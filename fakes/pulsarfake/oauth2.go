@@ -6,9 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"os"
-	"time"
 
-	"github.com/golang-jwt/jwt/v5"
+	"github.com/brokerkit/brokerkit/fakes/oauth2fake"
 )
 
 // WithOAuth2 makes the fake its own throw-away OAuth2 issuer, on the admin
@@ -26,9 +25,6 @@ func WithOAuth2(clientID, clientSecret string) Option {
 		o.authRequired = true
 	}
 }
-
-// oauth2TokenPath is where the issuer hands out tokens.
-const oauth2TokenPath = "/oauth2/token"
 
 // setupOAuth2 gives the issuer a signing key the broker verifies with: the
 // configured JWT secret when there is one, otherwise a random one.
@@ -73,62 +69,19 @@ func (s *Server) WriteOAuth2KeyFile(path, clientID string) error {
 	return os.WriteFile(path, b, 0o600)
 }
 
-// serveOAuth2 answers the issuer's two endpoints; it reports false for any
-// other path.
+// serveOAuth2 answers the issuer's endpoints (oauth2fake, signing with the
+// broker's JWT secret so token authentication accepts its tokens); it
+// reports false for any other path.
 func (s *Server) serveOAuth2(w http.ResponseWriter, r *http.Request) bool {
 	if len(s.opts.oauth2Clients) == 0 {
 		return false
 	}
-	switch r.URL.Path {
-	case "/.well-known/openid-configuration":
-		writeJSON(w, http.StatusOK, map[string]any{
-			"issuer":                                s.adminURL,
-			"token_endpoint":                        s.adminURL + oauth2TokenPath,
-			"grant_types_supported":                 []string{"client_credentials"},
-			"token_endpoint_auth_methods_supported": []string{"client_secret_post"},
-		})
-	case oauth2TokenPath:
-		s.issueToken(w, r)
-	default:
-		return false
-	}
-	return true
-}
-
-// issueToken implements the client-credentials grant (RFC 6749 4.4) with
-// the errors of RFC 6749 5.2.
-func (s *Server) issueToken(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.ParseForm() != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request"})
-		return
-	}
-	if g := r.Form.Get("grant_type"); g != "client_credentials" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type"})
-		return
-	}
-	id, secret := r.Form.Get("client_id"), r.Form.Get("client_secret")
-	if u, p, ok := r.BasicAuth(); ok {
-		id, secret = u, p
-	}
-	if want, ok := s.opts.oauth2Clients[id]; !ok || want != secret {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
-		return
-	}
-	const ttl = time.Hour
-	now := s.opts.clock.Now()
-	claims := jwt.RegisteredClaims{
-		Issuer:    s.adminURL,
-		Subject:   id,
-		IssuedAt:  jwt.NewNumericDate(now),
-		ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
-	}
-	if aud := r.Form.Get("audience"); aud != "" {
-		claims.Audience = jwt.ClaimStrings{aud}
-	}
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.opts.jwtSecret)
-	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": int(ttl.Seconds())})
+	s.issuerOnce.Do(func() {
+		opts := []oauth2fake.Option{oauth2fake.WithHMACKey(s.opts.jwtSecret), oauth2fake.WithClock(s.opts.clock)}
+		for id, secret := range s.opts.oauth2Clients {
+			opts = append(opts, oauth2fake.WithClient(id, secret))
+		}
+		s.issuer, _ = oauth2fake.NewHandler(s.adminURL, opts...) // fails only generating a key, which HMAC skips
+	})
+	return s.issuer.Serve(w, r)
 }

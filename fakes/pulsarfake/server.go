@@ -37,6 +37,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/brokerkit/brokerkit/fakes/oauth2fake"
 	"github.com/brokerkit/brokerkit/fault"
 	"github.com/brokerkit/brokerkit/internal/conntrack"
 	"github.com/brokerkit/brokerkit/internal/datadir"
@@ -47,6 +48,9 @@ import (
 type Server struct {
 	opts options
 	log  *slog.Logger
+
+	issuerOnce sync.Once
+	issuer     *oauth2fake.Issuer // WithOAuth2's, built when the admin URL is known
 
 	ln         net.Listener
 	serviceURL string
