@@ -36,7 +36,7 @@ func (s *Server) startAdmin() error {
 			ln.Close()
 			return fmt.Errorf("pulsarfake: admin TLS listen %s: %w", s.opts.adminTLSAddr, err)
 		}
-		s.adminURLTLS = "https://" + advertise(tlsLn.Addr())
+		s.adminURLTLS = "https://" + sameHost(s.advertised, tlsLn.Addr())
 	}
 	// Jetty's connector closes a connection idle for 30 s, mid-request
 	// included; net/http's closest are a whole-request read limit and an
