@@ -51,8 +51,10 @@ func TestUpExportsAreEnoughForEveryTestPackage(t *testing.T) {
 // With --tls the exports carry the CA file (and MQTT's TLS listener), and
 // the test packages' external mode serves WithTLS tests from them.
 func TestUpTLSExportsTheCA(t *testing.T) {
-	out, stop := startUp(t, "--only", "nacos,kafka,mqtt", "--nacos-port", "0", "--kafka-port", "0", "--mqtt-port", "0", "--mqtt-tls-port", "0",
-		"--mqtt-ws-port", "0", "--mqtt-wss-port", "0", "--tls", "--user", "alice:secret")
+	out, stop := startUp(t, "--only", "nacos,kafka,mqtt,pulsar", "--nacos-port", "0", "--kafka-port", "0", "--mqtt-port", "0", "--mqtt-tls-port", "0",
+		"--mqtt-ws-port", "0", "--mqtt-wss-port", "0",
+		"--pulsar-port", "0", "--pulsar-admin-port", "0", "--pulsar-tls-port", "0", "--pulsar-admin-tls-port", "0", "--pulsar-token", "tok",
+		"--tls", "--user", "alice:secret")
 	defer stop()
 	setExports(t, out.Exports)
 	t.Setenv("BROKERKIT_STRICT", "1")
@@ -63,7 +65,7 @@ func TestUpTLSExportsTheCA(t *testing.T) {
 
 // useEveryBackend runs each test package in external mode against what the
 // environment points at (up's exports), with user alice, STRICT; with tls,
-// through the test packages' WithTLS (Pulsar has no TLS yet).
+// through the test packages' WithTLS.
 func useEveryBackend(t *testing.T, ctx context.Context, tls bool) {
 	t.Run("kafka", func(t *testing.T) {
 		opts := []kafkatest.Option{kafkatest.WithUser("alice", "secret")}
@@ -76,19 +78,24 @@ func useEveryBackend(t *testing.T, ctx context.Context, tls bool) {
 		_, err := env.Client(t).Produce(ctx, kafkaclient.Message{Topic: topic, Value: []byte("x")})
 		require.NoError(t, err)
 	})
-	if !tls {
-		t.Run("pulsar", func(t *testing.T) {
-			for name, opt := range map[string]pulsartest.Option{"token": pulsartest.WithToken("tok"), "basic": pulsartest.WithUser("alice", "secret")} {
-				env := pulsartest.New(t, opt)
-				require.Equal(t, fixtures.External, env.Mode())
-				p, err := env.Client(t).Producer(env.Topic(t))
-				require.NoError(t, err, name)
-				_, err = p.Send(ctx, pulsarclient.Message{Payload: []byte("x")})
-				p.Close()
-				require.NoError(t, err, name)
+	t.Run("pulsar", func(t *testing.T) {
+		for name, opt := range map[string]pulsartest.Option{"token": pulsartest.WithToken("tok"), "basic": pulsartest.WithUser("alice", "secret")} {
+			opts := []pulsartest.Option{opt}
+			if tls {
+				opts = append(opts, pulsartest.WithTLS())
 			}
-		})
-	}
+			env := pulsartest.New(t, opts...)
+			require.Equal(t, fixtures.External, env.Mode())
+			if tls {
+				require.True(t, strings.HasPrefix(env.ServiceURL(), "pulsar+ssl://"), env.ServiceURL())
+			}
+			p, err := env.Client(t).Producer(env.Topic(t))
+			require.NoError(t, err, name)
+			_, err = p.Send(ctx, pulsarclient.Message{Payload: []byte("x")})
+			p.Close()
+			require.NoError(t, err, name)
+		}
+	})
 	t.Run("mqtt", func(t *testing.T) {
 		opts := []mqtttest.Option{mqtttest.WithUser("alice", "secret")}
 		if tls {

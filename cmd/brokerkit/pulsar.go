@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -21,6 +23,13 @@ type pulsarBackend struct {
 	oauth2          userList
 	maxMessageSize  int
 	maxPartitions   int
+
+	tlsPort, adminTLSPort     int
+	tlsCert, tlsKey, tlsTrust string // given certificates (the suite's), instead of --tls's CA
+	tlsAuth                   bool
+	anonymousRole             string
+	secretKeyFile             string
+	advertisedHost            string
 }
 
 func (*pulsarBackend) name() string { return "pulsar" }
@@ -33,12 +42,25 @@ func (p *pulsarBackend) flags(fs *flag.FlagSet) {
 	fs.IntVar(&p.maxPartitions, "pulsar-max-partitions", 10000, "Pulsar maxNumPartitionsPerPartitionedTopic (0: no cap)")
 	fs.Var(&p.tokens, "pulsar-token", "require token auth and accept this token (repeatable)")
 	fs.Var(&p.oauth2, "pulsar-oauth2-client", "require auth and serve an OAuth2 issuer that knows this id:secret (repeatable)")
+	fs.IntVar(&p.tlsPort, "pulsar-tls-port", 6651, "Pulsar pulsar+ssl port, served with --tls or --pulsar-tls-cert")
+	fs.IntVar(&p.adminTLSPort, "pulsar-admin-tls-port", 8443, "Pulsar admin https port, served with --tls or --pulsar-tls-cert")
+	fs.StringVar(&p.tlsCert, "pulsar-tls-cert", "", "Pulsar TLS certificate PEM file (tlsCertificateFilePath; instead of --tls's CA)")
+	fs.StringVar(&p.tlsKey, "pulsar-tls-key", "", "Pulsar TLS key PEM file (tlsKeyFilePath)")
+	fs.StringVar(&p.tlsTrust, "pulsar-tls-trust", "", "CA PEM file that client certificates must chain to (tlsTrustCertsFilePath)")
+	fs.BoolVar(&p.tlsAuth, "pulsar-tls-auth", false, "require auth and accept client certificates, role = common name (AuthenticationProviderTls)")
+	fs.StringVar(&p.anonymousRole, "pulsar-anonymous-role", "", "with auth on, let clients without credentials in with this role (anonymousUserRole)")
+	fs.StringVar(&p.secretKeyFile, "pulsar-token-secret-key", "", "require auth and accept HS256 JWTs signed with this key file, role = sub (tokenSecretKey)")
+	fs.StringVar(&p.advertisedHost, "pulsar-advertised-host", "", "host Pulsar lookups send clients to (advertisedAddress; default: --host)")
 }
 
 func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 	hostPort := func(port int) string { return net.JoinHostPort(c.host, strconv.Itoa(port)) }
 	opts := []pulsarfake.Option{pulsarfake.WithAddr(hostPort(p.port)), pulsarfake.WithAdminAddr(hostPort(p.adminPort)),
-		pulsarfake.WithMaxMessageSize(p.maxMessageSize), pulsarfake.WithMaxPartitions(p.maxPartitions)}
+		pulsarfake.WithMaxMessageSize(p.maxMessageSize), pulsarfake.WithMaxPartitions(p.maxPartitions),
+		pulsarfake.WithTLSAddr(hostPort(p.tlsPort)), pulsarfake.WithAdminTLSAddr(hostPort(p.adminTLSPort))}
+	if p.advertisedHost != "" {
+		opts = append(opts, pulsarfake.WithAdvertisedAddress(net.JoinHostPort(p.advertisedHost, strconv.Itoa(p.port))))
+	}
 	var notes []string
 	if len(p.tokens) > 0 {
 		opts = append(opts, pulsarfake.WithTokens(p.tokens...))
@@ -61,9 +83,11 @@ func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 		opts = append(opts, pulsarfake.WithDataDir(dir))
 		notes = append(notes, "data kept in "+dir)
 	}
-	if c.tls != nil {
-		notes = append(notes, "no TLS: the Pulsar fake serves plaintext only")
+	more, moreNotes, err := p.securityOptions(c)
+	if err != nil {
+		return nil, err
 	}
+	opts, notes = append(opts, more...), append(notes, moreNotes...)
 	srv, err := pulsarfake.New(opts...)
 	if err != nil {
 		return nil, err
@@ -82,12 +106,20 @@ func (p *pulsarBackend) start(_ context.Context, c *common) (*running, error) {
 	if len(p.tokens) > 0 {
 		env["BROKERKIT_PULSAR_TOKEN"] = p.tokens[0]
 	}
+	addrs := map[string]string{"service": srv.ServiceURL(), "admin": srv.AdminURL()}
+	if u := srv.ServiceURLTLS(); u != "" {
+		env["BROKERKIT_PULSAR_TLS_URL"], env["BROKERKIT_PULSAR_ADMIN_TLS_URL"] = u, srv.AdminURLTLS()
+		addrs["service-tls"], addrs["admin-tls"] = u, srv.AdminURLTLS()
+		if c.caFile != "" && p.tlsCert == "" {
+			env["BROKERKIT_PULSAR_CA"] = c.caFile
+		}
+	}
 	if len(c.users) > 0 {
 		env["BROKERKIT_PULSAR_USER"], env["BROKERKIT_PULSAR_PASSWORD"] = c.users[0].name, c.users[0].password
 	}
 	return &running{
 		Name:  "pulsar",
-		Addrs: map[string]string{"service": srv.ServiceURL(), "admin": srv.AdminURL()},
+		Addrs: addrs,
 		Env:   env,
 		Notes: notes,
 		fake:  srv,
@@ -116,4 +148,55 @@ func writeOAuth2Keys(srv *pulsarfake.Server, clients userList) (notes []string, 
 		notes = append(notes, "OAuth2 key file for "+cl.name+": "+path, "  authParams: "+string(params))
 	}
 	return notes, cleanup, nil
+}
+
+// securityOptions are the TLS listeners (--tls's CA or given files) and the
+// authentication providers beyond tokens and users.
+func (p *pulsarBackend) securityOptions(c *common) (opts []pulsarfake.Option, notes []string, err error) {
+	switch {
+	case p.tlsCert != "":
+		cert, err := tls.LoadX509KeyPair(p.tlsCert, p.tlsKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--pulsar-tls-cert: %w", err)
+		}
+		cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		if p.tlsTrust != "" {
+			pemData, err := os.ReadFile(p.tlsTrust)
+			if err != nil {
+				return nil, nil, fmt.Errorf("--pulsar-tls-trust: %w", err)
+			}
+			cfg.ClientCAs = x509.NewCertPool()
+			if !cfg.ClientCAs.AppendCertsFromPEM(pemData) {
+				return nil, nil, fmt.Errorf("--pulsar-tls-trust: no certificate in %s", p.tlsTrust)
+			}
+			cfg.ClientAuth = tls.VerifyClientCertIfGiven
+		}
+		opts = append(opts, pulsarfake.WithTLSConfig(cfg))
+		notes = append(notes, "TLS (pulsar+ssl, https) with "+p.tlsCert)
+	case c.tls != nil:
+		cfg, err := c.tls.ServerConfig(c.host, p.advertisedHost)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.ClientAuth, cfg.ClientCAs = tls.VerifyClientCertIfGiven, c.tls.Pool()
+		opts = append(opts, pulsarfake.WithTLSConfig(cfg))
+		notes = append(notes, "TLS (pulsar+ssl, https)")
+	}
+	if p.tlsAuth {
+		opts = append(opts, pulsarfake.WithTLSAuth())
+		notes = append(notes, "client certificates accepted (role = common name)")
+	}
+	if p.secretKeyFile != "" {
+		key, err := os.ReadFile(p.secretKeyFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--pulsar-token-secret-key: %w", err)
+		}
+		opts = append(opts, pulsarfake.WithJWTSecret(key))
+		notes = append(notes, "JWTs signed with "+p.secretKeyFile+" accepted (role = sub)")
+	}
+	if p.anonymousRole != "" {
+		opts = append(opts, pulsarfake.WithAnonymousRole(p.anonymousRole))
+		notes = append(notes, "clients without credentials get role "+p.anonymousRole)
+	}
+	return opts, notes, nil
 }

@@ -1,6 +1,7 @@
 package pulsarfake
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +30,14 @@ func (s *Server) startAdmin() error {
 	}
 	s.adminLn = ln
 	s.adminURL = "http://" + advertise(ln.Addr())
+	var tlsLn net.Listener
+	if s.serverTLS != nil {
+		if tlsLn, err = net.Listen("tcp", s.opts.adminTLSAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("pulsarfake: admin TLS listen %s: %w", s.opts.adminTLSAddr, err)
+		}
+		s.adminURLTLS = "https://" + sameHost(s.advertised, tlsLn.Addr())
+	}
 	// Jetty's connector closes a connection idle for 30 s, mid-request
 	// included; net/http's closest are a whole-request read limit and an
 	// idle limit between requests.
@@ -39,6 +48,13 @@ func (s *Server) startAdmin() error {
 		defer s.wg.Done()
 		s.adminSrv.Serve(ln)
 	}()
+	if tlsLn != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.adminSrv.Serve(tls.NewListener(tlsLn, s.serverTLS))
+		}()
+	}
 	return nil
 }
 
@@ -194,12 +210,18 @@ func (s *Server) adminAuth(r *http.Request) error {
 	if !s.opts.authRequired {
 		return nil
 	}
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 && s.opts.tlsAuth {
+		return nil // verified by the handshake; the role is its common name
+	}
 	if user, password, ok := r.BasicAuth(); ok {
 		_, err := s.authenticate("basic", []byte(user+":"+password))
 		return err
 	}
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
+		if s.opts.anonymousRole != "" && r.Header.Get("Authorization") == "" {
+			return nil
+		}
 		return errors.New("no credentials")
 	}
 	_, err := s.authenticate("token", []byte(tok))
@@ -378,5 +400,5 @@ func (s *Server) adminLookup(r *http.Request) (any, error) {
 	if _, err := parseTopic(param(r, "domain") + "://" + namespaceParam(r) + "/" + param(r, "topic")); err != nil {
 		return nil, herr(http.StatusPreconditionFailed, "%v", err)
 	}
-	return map[string]string{"brokerUrl": s.serviceURL, "brokerUrlTls": "", "httpUrl": s.adminURL, "httpUrlTls": ""}, nil
+	return map[string]string{"brokerUrl": s.serviceURL, "brokerUrlTls": s.serviceURLTLS, "httpUrl": s.adminURL, "httpUrlTls": s.adminURLTLS}, nil
 }

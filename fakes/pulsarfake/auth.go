@@ -21,6 +21,9 @@ func (s *Server) authenticate(method string, data []byte) (string, error) {
 	if !s.opts.authRequired {
 		return "", nil
 	}
+	if method == "" && s.opts.anonymousRole != "" {
+		return s.opts.anonymousRole, nil
+	}
 	if method == "basic" && s.opts.users != nil {
 		return s.authenticateBasic(string(data))
 	}

@@ -473,7 +473,7 @@ func (c *conn) handleConnect(cc *wire.CommandConnect) bool {
 			RequestId: proto.Uint64(noRequestID), Error: code.pb(), Message: proto.String("injected failure: " + code.String())}})
 		return false
 	}
-	role, err := c.s.authenticate(cc.GetAuthMethodName(), cc.GetAuthData())
+	role, err := c.authenticate(cc.GetAuthMethodName(), cc.GetAuthData())
 	if err != nil {
 		c.s.log.Info("pulsarfake: authentication failed", "remote", c.remote, "err", err)
 		c.sendAndClose(&wire.BaseCommand{Type: wire.BaseCommand_ERROR.Enum(), Error: &wire.CommandError{
@@ -498,7 +498,7 @@ func (c *conn) handleConnect(cc *wire.CommandConnect) bool {
 const ServerVersion = "Pulsar Server4.0.0-brokerkit"
 
 func (c *conn) handleAuthResponse(ar *wire.CommandAuthResponse) bool {
-	if _, err := c.s.authenticate(ar.GetResponse().GetAuthMethodName(), ar.GetResponse().GetAuthData()); err != nil {
+	if _, err := c.authenticate(ar.GetResponse().GetAuthMethodName(), ar.GetResponse().GetAuthData()); err != nil {
 		c.sendAndClose(&wire.BaseCommand{Type: wire.BaseCommand_ERROR.Enum(), Error: &wire.CommandError{
 			RequestId: proto.Uint64(noRequestID), Error: AuthenticationError.pb(), Message: proto.String("Failed to authenticate")}})
 		return false

@@ -125,7 +125,7 @@ func TestProducerNamesAndAccessModes(t *testing.T) {
 	_, err = cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, Name: "fixed"})
 	require.ErrorContains(t, err, "ProducerBusy")
 	_, err = cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, ProducerAccessMode: pulsar.ProducerAccessModeExclusive})
-	require.ErrorContains(t, err, "ProducerBusy")
+	require.ErrorContains(t, err, "ProducerFenced", "an exclusive producer meeting shared ones is fenced")
 	p2, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(p2.Name(), "standalone-0-"), p2.Name())
@@ -137,7 +137,33 @@ func TestProducerNamesAndAccessModes(t *testing.T) {
 	require.NoError(t, err)
 	_, err = cl.CreateProducer(pulsar.ProducerOptions{Topic: topic2})
 	require.ErrorContains(t, err, "ProducerBusy")
+	_, err = cl.CreateProducer(pulsar.ProducerOptions{Topic: topic2, ProducerAccessMode: pulsar.ProducerAccessModeExclusive})
+	require.ErrorContains(t, err, "ProducerFenced", "a second exclusive producer is fenced")
 	ex.Close()
+}
+
+// The Go client sends its BYTES schema (type NONE, with properties); the
+// broker registers it, and consumers resolve the version messages carry.
+func TestBytesSchemaVersion(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, Schema: pulsar.NewBytesSchema(map[string]string{"k": "v"})})
+	require.NoError(t, err)
+	defer p.Close()
+	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s",
+		Schema: pulsar.NewBytesSchema(nil), SubscriptionInitialPosition: pulsar.SubscriptionPositionEarliest})
+	require.NoError(t, err)
+	defer cons.Close()
+	_, err = p.Send(ctxT(t), &pulsar.ProducerMessage{Value: []byte("raw")})
+	require.NoError(t, err)
+	msg, err := cons.Receive(ctxT(t))
+	require.NoError(t, err)
+	require.Len(t, msg.SchemaVersion(), 8)
+	var out []byte
+	require.NoError(t, msg.GetSchemaValue(&out))
+	require.Equal(t, []byte("raw"), out)
 }
 
 func TestChunkedMessage(t *testing.T) {

@@ -271,6 +271,7 @@ type ConsumerInfo struct {
 	Permits      int64
 	Unacked      int
 	Remote       string
+	Role         string // the authenticated role ("" without authentication)
 }
 
 // ProducerInfo describes a connected producer.
@@ -279,6 +280,7 @@ type ProducerInfo struct {
 	Name       string
 	AccessMode string
 	Remote     string
+	Role       string // the authenticated role ("" without authentication)
 }
 
 // Subscriptions describes the subscriptions of a topic (each partition's
@@ -327,7 +329,7 @@ func (sub *subscription) info() SubscriptionInfo {
 
 func (c *consumer) info() ConsumerInfo {
 	return ConsumerInfo{Topic: c.sub.t.name.Full, Subscription: c.sub.name, Name: c.name, Type: c.sub.typ,
-		Permits: c.permits, Unacked: c.unacked, Remote: c.conn.remote}
+		Permits: c.permits, Unacked: c.unacked, Remote: c.conn.remote, Role: c.conn.role}
 }
 
 // Consumers lists the consumers connected to a topic.
@@ -349,7 +351,7 @@ func (s *Server) Producers(topic string) []ProducerInfo {
 	for _, t := range topics {
 		t.mu.Lock()
 		for p := range t.producers {
-			out = append(out, ProducerInfo{Topic: t.name.Full, Name: p.name, AccessMode: p.accessMode.String(), Remote: p.conn.remote})
+			out = append(out, ProducerInfo{Topic: t.name.Full, Name: p.name, AccessMode: p.accessMode.String(), Remote: p.conn.remote, Role: p.conn.role})
 		}
 		t.mu.Unlock()
 	}

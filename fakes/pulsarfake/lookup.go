@@ -34,6 +34,9 @@ func (c *conn) handleLookup(cmd *wire.CommandLookupTopic) bool {
 	} else {
 		resp.Response = wire.CommandLookupTopicResponse_Connect.Enum()
 		resp.BrokerServiceUrl = proto.String(c.s.serviceURL)
+		if c.s.serviceURLTLS != "" {
+			resp.BrokerServiceUrlTls = proto.String(c.s.serviceURLTLS)
+		}
 		resp.Authoritative = proto.Bool(true)
 	}
 	c.send(&wire.BaseCommand{Type: wire.BaseCommand_LOOKUP_RESPONSE.Enum(), LookupResponse: resp})

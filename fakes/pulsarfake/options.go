@@ -2,6 +2,7 @@ package pulsarfake
 
 import (
 	"crypto"
+	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -37,6 +38,12 @@ type options struct {
 	advertisedAddress string
 	oauth2Clients     map[string]string // client ID -> secret, for the built-in issuer
 	dedup             bool              // broker default for message deduplication
+	genTLS            bool              // WithTLS: certificates from a generated CA
+	tlsConfig         *tls.Config       // WithTLSConfig
+	tlsAddr           string
+	adminTLSAddr      string
+	tlsAuth           bool   // AuthenticationProviderTls
+	anonymousRole     string // anonymousUserRole
 }
 
 func defaultOptions() options {
@@ -55,6 +62,8 @@ func defaultOptions() options {
 		txnCoordinators:  1,
 		clusterName:      "standalone",
 		compactAt:        4 << 20,
+		tlsAddr:          "127.0.0.1:0",
+		adminTLSAddr:     "127.0.0.1:0",
 	}
 }
 
@@ -190,3 +199,37 @@ func WithJWTPublicKey(key crypto.PublicKey) Option {
 // (partitions of pulsar/system/transaction_coordinator_assign) exist;
 // 0 disables transactions (default 1).
 func WithTransactionCoordinators(n int) Option { return func(o *options) { o.txnCoordinators = n } }
+
+// WithTLS adds TLS listeners next to the plaintext ones: the binary
+// protocol (pulsar+ssl://, the broker's brokerServicePortTls) and the admin
+// and lookup HTTP API (https://, webServicePortTls), both on 127.0.0.1:0
+// unless WithTLSAddr / WithAdminTLSAddr say otherwise. Their certificate
+// comes from a throw-away CA; ClientTLSConfig, CACertPEM and WriteCACert
+// give clients the trust root, IssueClientCert client certificates.
+func WithTLS() Option { return func(o *options) { o.genTLS = true } }
+
+// WithTLSConfig adds the TLS listeners of WithTLS with cfg instead of a
+// generated CA (the broker's tlsCertificateFilePath/tlsKeyFilePath, and
+// tlsTrustCertsFilePath as cfg.ClientCAs with a ClientAuth mode for client
+// certificates).
+func WithTLSConfig(cfg *tls.Config) Option {
+	return func(o *options) { o.tlsConfig, o.genTLS = cfg, false }
+}
+
+// WithTLSAddr sets the pulsar+ssl listen address (the CLI uses :6651).
+func WithTLSAddr(addr string) Option { return func(o *options) { o.tlsAddr = addr } }
+
+// WithAdminTLSAddr sets the https admin listen address (the CLI uses
+// :8443).
+func WithAdminTLSAddr(addr string) Option { return func(o *options) { o.adminTLSAddr = addr } }
+
+// WithTLSAuth enables the broker's TLS authentication provider
+// (AuthenticationProviderTls): a client that presents a certificate the
+// server trusts authenticates with method "tls" (and on the admin API by
+// the certificate alone); its role is the certificate's common name.
+func WithTLSAuth() Option { return func(o *options) { o.tlsAuth, o.authRequired = true, true } }
+
+// WithAnonymousRole lets clients that send no credentials in while
+// authentication is on, with this role (the broker's anonymousUserRole).
+// Credentials that are sent and wrong are still refused.
+func WithAnonymousRole(role string) Option { return func(o *options) { o.anonymousRole = role } }

@@ -111,8 +111,13 @@ func (t *topic) addProducer(p *producer, initialSub string) ([]*producer, error)
 			return nil, errorf(ProducerBusy, "Topic has an existing exclusive producer: %s", exclusive.name)
 		}
 	case wire.ProducerAccessMode_Exclusive:
+		// AbstractTopic fences a second exclusive producer (ProducerFenced),
+		// where a shared one meeting an exclusive one is ProducerBusy.
+		if exclusive != nil {
+			return nil, errorf(ProducerFenced, "Topic has an existing exclusive producer: %s", exclusive.name)
+		}
 		if len(t.producers) > 0 {
-			return nil, errorf(ProducerBusy, "Topic has existing shared producers")
+			return nil, errorf(ProducerFenced, "Topic has existing shared producers")
 		}
 	case wire.ProducerAccessMode_ExclusiveWithFencing:
 		for other := range t.producers {

@@ -31,11 +31,17 @@ func isBytesSchema(s *wire.Schema) bool {
 // exists, after checking compatibility with the latest version, and
 // returns its version. A BYTES producer is always accepted.
 func (srv *Server) schemaForProducer(base string, s *wire.Schema) ([]byte, error) {
-	if isBytesSchema(s) {
-		return nil, nil
-	}
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
+	if isBytesSchema(s) {
+		// The broker registers the NONE schema the Go client sends for
+		// BYTES like any other (its messages then carry a version that
+		// GET_SCHEMA answers); on a topic that already has a typed schema
+		// the fake lets the producer in without one.
+		if log := srv.schemas[base]; log != nil && len(log.versions) > 0 && !isBytesSchema(log.versions[len(log.versions)-1]) {
+			return nil, nil
+		}
+	}
 	return srv.addSchemaLocked(base, s)
 }
 

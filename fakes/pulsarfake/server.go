@@ -26,6 +26,7 @@
 package pulsarfake
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,6 +42,7 @@ import (
 	"github.com/brokerkit/brokerkit/fault"
 	"github.com/brokerkit/brokerkit/internal/conntrack"
 	"github.com/brokerkit/brokerkit/internal/datadir"
+	"github.com/brokerkit/brokerkit/internal/tlsca"
 )
 
 // Server is a fake Pulsar broker. Create it with New; it is safe for
@@ -56,9 +58,15 @@ type Server struct {
 	serviceURL string
 	advertised string // host:port handed out by LOOKUP
 
-	adminLn  net.Listener
-	adminSrv *http.Server
-	adminURL string
+	tlsLn         net.Listener // with WithTLS or WithTLSConfig
+	serviceURLTLS string
+	serverTLS     *tls.Config
+	ca            *tlsca.CA // WithTLS only
+
+	adminLn     net.Listener
+	adminSrv    *http.Server
+	adminURL    string
+	adminURLTLS string
 
 	dir     *datadir.Dir // with WithDataDir
 	p       *persister   // with WithDataDir; nil otherwise (the hot path checks only this)
@@ -133,15 +141,34 @@ func New(opts ...Option) (*Server, error) {
 		s.advertised = advertise(ln.Addr())
 	}
 	s.serviceURL = "pulsar://" + s.advertised
+	if err := s.setupTLS(); err != nil {
+		ln.Close()
+		s.abandonDataDir()
+		return nil, err
+	}
+	if s.serverTLS != nil {
+		if err := s.listenTLS(); err != nil {
+			ln.Close()
+			s.abandonDataDir()
+			return nil, err
+		}
+	}
 	if !o.noAdmin {
 		if err := s.startAdmin(); err != nil {
 			ln.Close()
+			if s.tlsLn != nil {
+				s.tlsLn.Close()
+			}
 			s.abandonDataDir()
 			return nil, err
 		}
 	}
 	s.wg.Add(2)
 	go s.acceptLoop(s.ln)
+	if s.tlsLn != nil {
+		s.wg.Add(1)
+		go s.acceptLoop(s.tlsLn)
+	}
 	go s.keepAliveLoop()
 	return s, nil
 }
@@ -193,6 +220,9 @@ func (s *Server) shutdown(crash bool) error {
 	close(s.stop)
 	s.faults.Close()
 	err := s.ln.Close()
+	if s.tlsLn != nil {
+		s.tlsLn.Close()
+	}
 	if s.adminSrv != nil {
 		s.adminSrv.Close()
 	}

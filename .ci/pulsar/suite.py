@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Runs compiled test binaries of pulsar-client-go's suite in shards and
+compares the results with the expected-pass list.
+
+usage: suite.py EXPECTED SHARDS TIMEOUT NAME:DIR:BINARY...
+
+TIMEOUT (e.g. 7m) is the budget of the whole run. Each package's top-level tests are dealt round-robin into SHARDS processes
+run side by side (test2json). A test that panics kills its process; the
+shard then goes on with the tests that did not run yet, so one crash costs
+one test. Names are package.Test or package.Test/subtest."""
+import json, subprocess, sys, threading, time
+
+expected_file, shards, timeout, *pkgs = sys.argv[1:]
+shards = int(shards)
+unit = {"s": 1, "m": 60, "h": 3600}
+deadline = time.monotonic() + int(timeout[:-1]) * unit[timeout[-1]]
+results, lock = {}, threading.Lock()
+toplevel = []
+
+
+def run_shard(name, dirname, binary, tests):
+    todo = list(tests)
+    while todo and deadline - time.monotonic() > 5:
+        left = int(deadline - time.monotonic())
+        cmd = ["go", "tool", "test2json", "-t", "-p", name, binary, "-test.v=test2json", "-test.count=1",
+               f"-test.timeout={left}s", "-test.run", "^(" + "|".join(todo) + ")$"]
+        seen = set()
+        with subprocess.Popen(cmd, cwd=dirname, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace") as p:
+            for line in p.stdout:
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                t = ev.get("Test")
+                if not t:
+                    continue
+                seen.add(t.split("/")[0])
+                if ev.get("Action") in ("pass", "fail", "skip"):
+                    with lock:
+                        results[name + "." + t] = ev["Action"]
+        rest = [t for t in todo if t not in seen]
+        if len(rest) == len(todo):
+            break
+        todo = rest
+
+
+threads = []
+for spec in pkgs:
+    name, dirname, binary = spec.split(":")
+    tests = subprocess.run([binary, "-test.list", "^Test"], cwd=dirname, capture_output=True, text=True, check=True).stdout.split()
+    tests = sorted(t for t in tests if t.startswith("Test"))
+    toplevel += [name + "." + t for t in tests]
+    for i in range(shards):
+        th = threading.Thread(target=run_shard, args=(name, dirname, binary, tests[i::shards]))
+        th.start()
+        threads.append(th)
+for th in threads:
+    th.join()
+
+names = sorted(set(toplevel) | set(results))
+expected = {l.strip() for l in open(expected_file) if l.strip() and not l.startswith("#")}
+passed = {t for t, a in results.items() if a == "pass"}
+by = {a: sorted(t for t in names if results.get(t) == a) for a in ("fail", "skip")}
+notrun = sorted(t for t in names if t not in results)
+print(f"pulsar-client-go v0.19.0 suite: {len(passed)} passed, {len(by['fail'])} failed, {len(by['skip'])} skipped, "
+      f"{len(notrun)} not run of {len(names)} (tests and subtests; {len(toplevel)} top-level)")
+for label, group in (("FAILED", by["fail"]), ("SKIPPED", by["skip"]), ("NOT RUN", notrun)):
+    for t in group:
+        print(f"  {label:8} {t}")
+new = sorted(passed - expected)
+if new:
+    print(f"{len(new)} tests pass that .ci/pulsar/expected-pass.txt does not list (add them once they pass twice):")
+    for t in new:
+        print("  NEW     ", t)
+lost = sorted(expected - passed)
+if lost:
+    print(f"{len(lost)} tests on .ci/pulsar/expected-pass.txt did not pass:")
+    for t in lost:
+        print("  LOST    ", t, results.get(t, "not run"))
+    sys.exit(1)
+print(f"all {len(expected)} expected tests passed")
