@@ -69,8 +69,9 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		})
 	}
 	h("GET /admin/v2/clusters", s.adminClusters)
-	h("GET /admin/v2/brokers/", s.adminBrokers)
+	h("GET /admin/v2/brokers/{cluster}", s.adminBrokers)
 	h("GET /admin/v2/brokers", s.adminBrokers)
+	s.adminBrokerRoutes(h, mux)
 
 	h("GET /admin/v2/tenants", s.adminListTenants)
 	h("GET /admin/v2/tenants/{tenant}", s.adminGetTenant)
@@ -83,6 +84,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	h("PUT /admin/v2/namespaces/{tenant}/{ns}", s.adminCreateNamespace)
 	h("DELETE /admin/v2/namespaces/{tenant}/{ns}", s.adminDeleteNamespace)
 	h("GET /admin/v2/namespaces/{tenant}/{ns}/topics", s.adminNamespaceTopics)
+	s.adminPolicyRoutes(h)
 
 	for _, domain := range []string{"persistent", "non-persistent"} {
 		s.adminTopicRoutes(h, domain)
@@ -148,6 +150,13 @@ func writeResult(w http.ResponseWriter, out any, err error) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"reason": err.Error()})
 	case out == nil:
 		w.WriteHeader(http.StatusNoContent)
+	case isRaw(out):
+		raw := out.(*rawResponse)
+		for k, v := range raw.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(http.StatusOK)
+		w.Write(raw.body)
 	default:
 		writeJSON(w, http.StatusOK, out)
 	}

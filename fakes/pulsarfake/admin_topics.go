@@ -34,9 +34,9 @@ func (s *Server) adminTopicRoutes(h func(string, func(*http.Request) (any, error
 	on("PUT "+tp+"/partitions", s.adminCreatePartitioned)
 	on("POST "+tp+"/partitions", s.adminUpdatePartitions)
 	on("DELETE "+tp+"/partitions", func(r *http.Request, n topicName) (any, error) { return nil, s.adminDeleteTopic(r, n, true) })
-	on("GET "+tp+"/stats", func(_ *http.Request, n topicName) (any, error) { return s.topicStats(n) })
+	on("GET "+tp+"/stats", func(r *http.Request, n topicName) (any, error) { return s.topicStats(n, statsOptionsOf(r)) })
 	on("GET "+tp+"/partitioned-stats", func(r *http.Request, n topicName) (any, error) {
-		return s.partitionedStats(n, boolParam(r, "perPartition"))
+		return s.partitionedStats(n, boolParam(r, "perPartition"), statsOptionsOf(r))
 	})
 	on("GET "+tp+"/deduplicationEnabled", s.adminGetDedup)
 	on("POST "+tp+"/deduplicationEnabled", s.adminSetDedup)
@@ -46,6 +46,8 @@ func (s *Server) adminTopicRoutes(h func(string, func(*http.Request) (any, error
 	})
 	on("PUT "+tp+"/unload", s.adminUnload)
 	on("GET "+tp+"/lastMessageId", s.adminLastMessageID)
+	s.adminTopicPolicyRoutes(on, tp)
+	s.adminMessageRoutes(on, tp)
 
 	on("GET "+tp+"/subscriptions", s.adminSubscriptionNames)
 	on("PUT "+sub, s.adminCreateSubscription)

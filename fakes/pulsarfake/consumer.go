@@ -116,6 +116,9 @@ func (c *conn) subscribe(t *topic, cmd *wire.CommandSubscribe) error {
 	if typ == Exclusive && len(sub.consumers) > 0 {
 		return errorf(ConsumerBusy, "Exclusive consumer is already connected")
 	}
+	if err := t.admitConsumerLocked(sub); err != nil {
+		return err
+	}
 	cs := &consumer{
 		id:       cmd.GetConsumerId(),
 		conn:     c,
