@@ -136,7 +136,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if v != nil {
-		json.NewEncoder(w).Encode(v)
+		b, _ := json.Marshal(v) // no trailing newline: clients parse bare strings
+		w.Write(b)
 	}
 }
 
