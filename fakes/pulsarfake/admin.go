@@ -94,6 +94,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	h("GET /admin/v2/schemas/{tenant}/{ns}/{topic}/schema/{version}", s.adminGetSchema)
 	h("POST /admin/v2/schemas/{tenant}/{ns}/{topic}/schema", s.adminPostSchema)
 	h("DELETE /admin/v2/schemas/{tenant}/{ns}/{topic}/schema", s.adminDeleteSchema)
+	s.adminSchemaRoutes(h)
 
 	h("GET /lookup/v2/topic/{domain}/{tenant}/{ns}/{topic}", s.adminLookup)
 }
@@ -358,6 +359,7 @@ func (s *Server) adminDeleteNamespace(r *http.Request) (any, error) {
 	for _, t := range topics {
 		s.DeleteTopic(t)
 	}
+	s.policies.dropScope(ns)
 	s.mu.Lock()
 	delete(s.namespaces, ns)
 	s.logLocked(change{Kind: chNS, Name: ns})

@@ -235,3 +235,30 @@ func TestAdminStatsOptions(t *testing.T) {
 	require.Empty(t, st.Publishers)
 	require.Empty(t, st.Subscriptions["s"].Consumers)
 }
+
+func TestAdminSchemaVersionCompatibility(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	adm := newAdmin(t, srv)
+	topic := uniqueTopic(t)
+	info := utils.SchemaInfo{Schema: []byte(""), Type: "STRING"}
+	require.NoError(t, adm.Schemas().CreateSchemaBySchemaInfo(topic, info))
+	got, err := adm.Schemas().GetSchemaInfo(topic)
+	require.NoError(t, err)
+	require.NotZero(t, got.Timestamp)
+	all, err := adm.Schemas().GetAllSchemas(topic)
+	require.NoError(t, err)
+	require.Len(t, all, 1)
+	v, err := adm.Schemas().GetVersionBySchemaInfo(topic, info)
+	require.NoError(t, err)
+	require.Equal(t, int64(0), v)
+	_, err = adm.Schemas().GetVersionBySchemaInfo(topic, utils.SchemaInfo{Type: "INT64"})
+	require.Equal(t, 404, adminCode(err))
+	c, err := adm.Schemas().TestCompatibilityWithSchemaInfo(topic, info)
+	require.NoError(t, err)
+	require.True(t, c.IsCompatibility)
+	require.Equal(t, utils.SchemaCompatibilityStrategyFull, c.SchemaCompatibilityStrategy)
+	c, err = adm.Schemas().TestCompatibilityWithSchemaInfo(topic, utils.SchemaInfo{Type: "INT64"})
+	require.NoError(t, err)
+	require.False(t, c.IsCompatibility)
+}

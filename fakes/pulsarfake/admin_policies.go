@@ -3,7 +3,6 @@ package pulsarfake
 import (
 	"encoding/json"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +58,17 @@ func (p *policyStore) withPrefix(scope, prefix string) map[string]json.RawMessag
 		}
 	}
 	return out
+}
+
+// delPrefix forgets the policies of scope whose name starts with prefix.
+func (p *policyStore) delPrefix(scope, prefix string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k := range p.m[scope] {
+		if strings.HasPrefix(k, prefix) {
+			delete(p.m[scope], k)
+		}
+	}
 }
 
 // dropScope forgets every policy of a deleted namespace or topic.
@@ -599,14 +609,4 @@ func (s *Server) autoTopicCreationAllowed(ns string) (allow, ok bool) {
 	}
 	json.Unmarshal(raw, &c)
 	return c.Allow, true
-}
-
-// sortedKeys is used by tests and stats that list map keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -34,23 +34,19 @@ func (s *Server) adminGetSchema(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	log := s.schemas[name.Base]
-	if log == nil || len(log.versions) == 0 {
+	versions := s.schemaVersions(name.Base)
+	if len(versions) == 0 {
 		return nil, herr(http.StatusNotFound, "Schema not found")
 	}
-	v := len(log.versions) - 1
+	v := len(versions) - 1
 	if ver := param(r, "version"); ver != "" {
 		n, err := strconv.Atoi(ver)
-		if err != nil || n < 0 || n >= len(log.versions) {
+		if err != nil || n < 0 || n >= len(versions) {
 			return nil, herr(http.StatusNotFound, "Schema not found")
 		}
 		v = n
 	}
-	sc := log.versions[v]
-	return map[string]any{"version": v, "type": schemaTypeNames[sc.GetType()], "timestamp": 0,
-		"data": string(sc.GetSchemaData()), "properties": kvMap(sc.Properties)}, nil
+	return s.schemaJSON(name.Base, v, versions[v]), nil
 }
 
 func (s *Server) adminPostSchema(r *http.Request) (any, error) {
@@ -98,5 +94,6 @@ func (s *Server) adminDeleteSchema(r *http.Request) (any, error) {
 	delete(s.schemas, name.Base)
 	s.logSchemaLocked(name.Base)
 	s.mu.Unlock()
+	s.policies.delPrefix(name.Base, "schemaTimestamp:")
 	return map[string]int64{"version": 0}, nil
 }

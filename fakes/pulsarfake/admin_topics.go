@@ -248,7 +248,11 @@ func (s *Server) adminDeleteTopic(r *http.Request, name topicName, partitioned b
 			}
 		}
 	}
-	return s.DeleteTopic(name.Full)
+	if err := s.DeleteTopic(name.Full); err != nil {
+		return err
+	}
+	s.policies.dropScope(name.Full) // the broker deletes a topic's policies with it
+	return nil
 }
 
 // restMessageID is the admin API's message id.
