@@ -548,6 +548,17 @@ func (s *Server) adminTopicExtraRoutes(on func(string, func(*http.Request, topic
 	}))
 }
 
+// setCreateProperties keeps the properties a topic was created with.
+func (s *Server) setCreateProperties(name topicName, props map[string]string) {
+	if len(props) > 0 {
+		s.editProperties(name.Full, func(m map[string]string) {
+			for k, v := range props {
+				m[k] = v
+			}
+		})
+	}
+}
+
 // needTopicOrPartitioned is the broker's 404 for a policy of a topic that
 // does not exist.
 func (s *Server) needTopicOrPartitioned(n topicName) error {

@@ -64,6 +64,7 @@ func statsOptionsOf(r *http.Request) statsOptions {
 }
 
 type restConsumerStats struct {
+	LastFlow         int64             `json:"lastConsumedFlowTimestamp"`
 	ConsumerName     string            `json:"consumerName"`
 	AvailablePermits int64             `json:"availablePermits"`
 	UnackedMessages  int               `json:"unackedMessages"`
@@ -130,7 +131,7 @@ func (t *topic) stats(opt statsOptions) *restTopicStats {
 				continue
 			}
 			ss.Consumers = append(ss.Consumers, restConsumerStats{
-				ConsumerName: c.name, AvailablePermits: c.permits, UnackedMessages: c.unacked, MsgOutCounter: c.msgsOut,
+				LastFlow: lastFlowMillis(c), ConsumerName: c.name, AvailablePermits: c.permits, UnackedMessages: c.unacked, MsgOutCounter: c.msgsOut,
 				Address: c.conn.remote, ConnectedSince: c.since.UTC().Format(time.RFC3339), ClientVersion: c.conn.clientVersion,
 				Metadata: c.metadata})
 		}
@@ -171,6 +172,9 @@ func (s *Server) partitionedStats(name topicName, perPartition bool, opt statsOp
 		agg.BacklogSize += st.BacklogSize
 		agg.Publishers = append(agg.Publishers, st.Publishers...)
 		agg.LastPublishTimestamp = max(agg.LastPublishTimestamp, st.LastPublishTimestamp)
+		if agg.TopicCreationTimeStamp == 0 || st.TopicCreationTimeStamp < agg.TopicCreationTimeStamp {
+			agg.TopicCreationTimeStamp = st.TopicCreationTimeStamp
+		}
 		for sn, ss := range st.Subscriptions {
 			cur, ok := agg.Subscriptions[sn]
 			if !ok {
@@ -193,4 +197,11 @@ func (s *Server) partitionedStats(name topicName, perPartition bool, opt statsOp
 		agg.AverageMsgSize = float64(agg.BytesInCounter) / float64(agg.MsgInCounter)
 	}
 	return agg, nil
+}
+
+func lastFlowMillis(c *consumer) int64 {
+	if c.lastFlow.IsZero() {
+		return 0
+	}
+	return c.lastFlow.UnixMilli()
 }

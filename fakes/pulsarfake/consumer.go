@@ -16,6 +16,7 @@ type consumer struct {
 	name     string
 	priority int32
 	since    time.Time
+	lastFlow time.Time // the stats' lastConsumedFlowTimestamp
 	metadata map[string]string
 	ranges   [][2]int32 // Key_Shared sticky hash ranges
 	// joinPos keeps a Key_Shared consumer that joined while entries were
@@ -172,6 +173,7 @@ func (c *conn) handleFlow(cmd *wire.CommandFlow) bool {
 	t := cs.sub.t
 	t.mu.Lock()
 	cs.permits += int64(cmd.GetMessagePermits())
+	cs.lastFlow = time.Now()
 	if !cs.flowed {
 		cs.flowed = true
 		if cs.sub.typ == Failover {
