@@ -77,6 +77,7 @@ func (s *Server) adminPeek(r *http.Request, n topicName) (any, error) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.expireLocked()
 	// Without the subscription the peek starts at the earliest entry, as
 	// pulsar-client-go's own suite sees of the broker.
 	sub := t.subs[param(r, "sub")]

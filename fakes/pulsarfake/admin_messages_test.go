@@ -8,6 +8,8 @@ import (
 
 	"github.com/apache/pulsar-client-go/pulsar"
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
+	"github.com/brokerkit/brokerkit/clock"
+	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
 	"github.com/stretchr/testify/require"
 )
 
@@ -261,4 +263,35 @@ func TestAdminSchemaVersionCompatibility(t *testing.T) {
 	c, err = adm.Schemas().TestCompatibilityWithSchemaInfo(topic, utils.SchemaInfo{Type: "INT64"})
 	require.NoError(t, err)
 	require.False(t, c.IsCompatibility)
+}
+
+func TestAdminMessageTTLExpires(t *testing.T) {
+	t.Parallel()
+	clk := clock.NewManual(time.Now())
+	srv := newServer(t, pulsarfake.WithClock(clk))
+	adm := newAdmin(t, srv)
+	require.NoError(t, adm.Namespaces().CreateNamespace("public/ttl"))
+	require.NoError(t, adm.Namespaces().SetNamespaceMessageTTL("public/ttl", 60))
+	topic := "persistent://public/ttl/t"
+	tn := mustTopic(t, topic)
+	require.NoError(t, adm.Topics().Create(*tn, 0))
+	require.NoError(t, adm.Subscriptions().Create(*tn, "s", utils.Earliest))
+	cl := newClient(t, srv)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	require.NoError(t, err)
+	defer p.Close()
+	produce(t, p, payloads(3, "old")...)
+
+	st, err := adm.Topics().GetStats(*tn)
+	require.NoError(t, err)
+	require.Equal(t, int64(3), st.Subscriptions["s"].MsgBacklog)
+
+	clk.Advance(2 * time.Minute)
+	st, err = adm.Topics().GetStats(*tn)
+	require.NoError(t, err)
+	require.Equal(t, int64(0), st.Subscriptions["s"].MsgBacklog)
+	c, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s"})
+	require.NoError(t, err)
+	defer c.Close()
+	expectNothing(t, c, 200*time.Millisecond)
 }

@@ -85,6 +85,7 @@ func subTypeName(t SubscriptionType) string {
 func (t *topic) stats(opt statsOptions) *restTopicStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.expireLocked()
 	st := &restTopicStats{
 		MsgInCounter:           t.msgsIn,
 		BytesInCounter:         t.bytesIn,

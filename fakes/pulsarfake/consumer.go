@@ -174,6 +174,7 @@ func (c *conn) handleFlow(cmd *wire.CommandFlow) bool {
 	t.mu.Lock()
 	cs.permits += int64(cmd.GetMessagePermits())
 	cs.lastFlow = time.Now()
+	t.expireLocked()
 	if !cs.flowed {
 		cs.flowed = true
 		if cs.sub.typ == Failover {

@@ -106,3 +106,33 @@ func (t *topic) refuseSend() *brokerError {
 	defer t.mu.Unlock()
 	return t.refuseSendLocked()
 }
+
+// expireLocked applies the message TTL (the topic's, else the
+// namespace's): entries published longer ago than the TTL are acknowledged
+// on every durable subscription, as the broker's expiry task does. The
+// fake expires when a client or the admin API looks (FLOW, stats, peek)
+// instead of on the broker's 5-minute timer.
+func (t *topic) expireLocked() {
+	ttl, ok := t.s.intPolicy(t.name, "messageTTL", "messageTTL")
+	if !ok || ttl <= 0 || len(t.entries) == 0 {
+		return
+	}
+	cutoff := t.s.opts.clock.Now().UnixMilli() - ttl*1000
+	var last uint64
+	found := false
+	for i := range t.entries {
+		if int64(t.entries[i].publish) > cutoff {
+			break
+		}
+		last, found = t.entries[i].id, true
+	}
+	if !found {
+		return
+	}
+	for _, sub := range t.subs {
+		if sub.durable && sub.ackFloor <= last {
+			sub.ackUpTo(last)
+			t.logSubLocked(sub)
+		}
+	}
+}
