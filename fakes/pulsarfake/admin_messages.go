@@ -173,19 +173,11 @@ func (s *Server) adminTerminate(_ *http.Request, n topicName) (any, error) {
 	t.mu.Lock()
 	t.terminated = true
 	last := int64(t.next) - 1
-	var producers []*producer
-	for p := range t.producers {
-		producers = append(producers, p)
-		delete(t.producers, p)
-	}
+	producers := t.detachProducersLocked()
 	t.mu.Unlock()
 	// The broker disconnects the producers; their reconnect then fails
 	// with TopicTerminatedError, which ends them.
-	for _, p := range producers {
-		p.conn.forgetProducer(p)
-		p.conn.send(&wire.BaseCommand{Type: wire.BaseCommand_CLOSE_PRODUCER.Enum(), CloseProducer: &wire.CommandCloseProducer{
-			ProducerId: proto.Uint64(p.id), RequestId: proto.Uint64(noRequestID)}})
-	}
+	closeProducers(producers)
 	return restMessageID{LedgerID: int64(t.ledger), EntryID: last, PartitionIndex: n.Partition}, nil
 }
 

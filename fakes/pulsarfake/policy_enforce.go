@@ -1,6 +1,11 @@
 package pulsarfake
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/brokerkit/brokerkit/fakes/pulsarfake/internal/wire"
+	"google.golang.org/protobuf/proto"
+)
 
 // The policies that change what a client sees, applied where the broker
 // applies them. Each check is called under t.mu.
@@ -135,4 +140,43 @@ func (t *topic) expireLocked() {
 			t.logSubLocked(sub)
 		}
 	}
+}
+
+// detachProducersLocked removes every producer of t and returns them for
+// closeProducers.
+func (t *topic) detachProducersLocked() []*producer {
+	var out []*producer
+	for p := range t.producers {
+		out = append(out, p)
+		delete(t.producers, p)
+	}
+	return out
+}
+
+// closeProducers sends CLOSE_PRODUCER: the client reconnects, and its new
+// PRODUCER meets whatever policy made the broker disconnect it.
+func closeProducers(ps []*producer) {
+	for _, p := range ps {
+		p.conn.forgetProducer(p)
+		p.conn.send(&wire.BaseCommand{Type: wire.BaseCommand_CLOSE_PRODUCER.Enum(), CloseProducer: &wire.CommandCloseProducer{
+			ProducerId: proto.Uint64(p.id), RequestId: proto.Uint64(noRequestID)}})
+	}
+}
+
+// enforceBacklogQuota disconnects the producers of a topic whose backlog
+// exceeds a producer_exception or producer_request_hold quota, as the
+// broker's quota check does; their reconnect is then refused until the
+// backlog shrinks.
+func (t *topic) enforceBacklogQuota() {
+	q := t.s.effectiveBacklogQuota(t.name)
+	if q == nil || (q.Policy != "producer_exception" && q.Policy != "producer_request_hold") {
+		return
+	}
+	t.mu.Lock()
+	var ps []*producer
+	if t.backlogBytesLocked() > q.LimitSize {
+		ps = t.detachProducersLocked()
+	}
+	t.mu.Unlock()
+	closeProducers(ps)
 }

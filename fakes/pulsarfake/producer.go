@@ -212,6 +212,7 @@ func (c *conn) handleSend(cmd *wire.CommandSend, hp []byte) bool {
 		c.s.txns.addEntry(txn, p.topic, id)
 	}
 	c.writeReceipt(p.id, seq, highest, p.topic.ledger, id)
+	p.topic.enforceBacklogQuota()
 	return true
 }
 
