@@ -1,6 +1,8 @@
 package pulsarfake_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -91,7 +93,6 @@ func TestAdminBrokerEndpoints(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
 	adm := newAdmin(t, srv)
-	require.NoError(t, adm.Brokers().HealthCheck())
 	require.NoError(t, adm.Brokers().HealthCheckWithTopicVersion(utils.TopicVersionV2))
 	leader, err := adm.Brokers().GetLeaderBroker()
 	require.NoError(t, err)
@@ -129,8 +130,10 @@ func TestAdminMessagesByIDPeekTerminate(t *testing.T) {
 	ids := produce(t, p, &pulsar.ProducerMessage{Payload: []byte("one"), Properties: map[string]string{"KeY": "VaL"}},
 		&pulsar.ProducerMessage{Payload: []byte("two")})
 
-	msg, err := adm.Subscriptions().GetMessageByID(*tn, ids[1].LedgerID(), ids[1].EntryID())
+	msgs, err := adm.Subscriptions().GetMessagesByID(*tn, ids[1].LedgerID(), ids[1].EntryID())
 	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	msg := msgs[0]
 	require.Equal(t, "two", string(msg.Payload))
 	require.Equal(t, ids[1].EntryID(), msg.MessageID.EntryID)
 	_, err = adm.Subscriptions().GetMessagesByID(*tn, 1024, 2048)
@@ -294,4 +297,39 @@ func TestAdminMessageTTLExpires(t *testing.T) {
 	require.NoError(t, err)
 	defer c.Close()
 	expectNothing(t, c, 200*time.Millisecond)
+}
+
+func TestAdminTransactionMetadata(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	topic := uniqueTopic(t)
+	cl := newClient(t, srv, func(o *pulsar.ClientOptions) { o.EnableTransaction = true })
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, SendTimeout: 0})
+	require.NoError(t, err)
+	defer p.Close()
+	txn, err := cl.NewTransaction(time.Minute)
+	require.NoError(t, err)
+	_, err = p.Send(ctxT(t), &pulsar.ProducerMessage{Payload: []byte("x"), Transaction: txn})
+	require.NoError(t, err)
+
+	id := txn.GetTxnID()
+	url := fmt.Sprintf("%s/admin/v3/transactions/transactionMetadata/%d/%d", srv.AdminURL(), id.MostSigBits, id.LeastSigBits)
+	var meta map[string]any
+	getJSON(t, url, http.StatusOK, &meta)
+	require.Equal(t, "OPEN", meta["status"])
+	require.Contains(t, meta["producedPartitions"], topic)
+
+	require.NoError(t, txn.Commit(ctxT(t)))
+	getJSON(t, url, http.StatusNotFound, nil)
+}
+
+func getJSON(t *testing.T, url string, status int, out any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, status, resp.StatusCode)
+	if out != nil {
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
+	}
 }
