@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake/internal/wire"
 )
@@ -50,31 +49,9 @@ func (s *Server) adminGetSchema(r *http.Request) (any, error) {
 }
 
 func (s *Server) adminPostSchema(r *http.Request) (any, error) {
-	name, err := schemaTopic(r)
+	name, sc, err := postedSchema(r)
 	if err != nil {
 		return nil, err
-	}
-	var payload struct {
-		Type       string            `json:"type"`
-		Schema     string            `json:"schema"`
-		Properties map[string]string `json:"properties"`
-	}
-	if err := decodeBody(r, &payload); err != nil {
-		return nil, err
-	}
-	typ := wire.Schema_None
-	found := false
-	for k, v := range schemaTypeNames {
-		if v == strings.ToUpper(payload.Type) {
-			typ, found = k, true
-		}
-	}
-	if !found {
-		return nil, herr(http.StatusBadRequest, "unknown schema type %q", payload.Type)
-	}
-	sc := &wire.Schema{Name: &name.Local, Type: &typ, SchemaData: []byte(payload.Schema)}
-	for k, v := range payload.Properties {
-		sc.Properties = append(sc.Properties, &wire.KeyValue{Key: &k, Value: &v})
 	}
 	s.mu.Lock()
 	ver, err := s.addSchemaLocked(name.Base, sc)

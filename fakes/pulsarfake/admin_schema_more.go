@@ -59,30 +59,35 @@ func (s *Server) adminAllSchemas(r *http.Request) (any, error) {
 	return map[string]any{"getSchemaResponses": out}, nil
 }
 
-// postedSchema reads a PostSchemaPayload.
-func postedSchema(r *http.Request, name topicName) (*wire.Schema, error) {
+// postedSchema reads the topic of a schema route and the
+// PostSchemaPayload it was sent.
+func postedSchema(r *http.Request) (topicName, *wire.Schema, error) {
+	name, err := schemaTopic(r)
+	if err != nil {
+		return name, nil, err
+	}
 	var payload struct {
 		Type       string            `json:"type"`
 		Schema     string            `json:"schema"`
 		Properties map[string]string `json:"properties"`
 	}
 	if err := decodeBody(r, &payload); err != nil {
-		return nil, err
+		return name, nil, err
 	}
 	for k, v := range schemaTypeNames {
 		if v == strings.ToUpper(payload.Type) {
-			return &wire.Schema{Name: &name.Local, Type: &k, SchemaData: []byte(payload.Schema)}, nil
+			sc := &wire.Schema{Name: &name.Local, Type: &k, SchemaData: []byte(payload.Schema)}
+			for pk, pv := range payload.Properties {
+				sc.Properties = append(sc.Properties, &wire.KeyValue{Key: &pk, Value: &pv})
+			}
+			return name, sc, nil
 		}
 	}
-	return nil, herr(http.StatusBadRequest, "unknown schema type %q", payload.Type)
+	return name, nil, herr(http.StatusBadRequest, "unknown schema type %q", payload.Type)
 }
 
 func (s *Server) adminSchemaVersion(r *http.Request) (any, error) {
-	name, err := schemaTopic(r)
-	if err != nil {
-		return nil, err
-	}
-	sc, err := postedSchema(r, name)
+	name, sc, err := postedSchema(r)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +102,7 @@ func (s *Server) adminSchemaVersion(r *http.Request) (any, error) {
 // adminSchemaCompatibility answers whether the posted schema could be
 // added, under the namespace's strategy or the broker's default FULL.
 func (s *Server) adminSchemaCompatibility(r *http.Request) (any, error) {
-	name, err := schemaTopic(r)
-	if err != nil {
-		return nil, err
-	}
-	sc, err := postedSchema(r, name)
+	name, sc, err := postedSchema(r)
 	if err != nil {
 		return nil, err
 	}
