@@ -333,3 +333,35 @@ func getJSON(t *testing.T, url string, status int, out any) {
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
 	}
 }
+
+func TestAdminMessagesByIDBatch(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	adm := newAdmin(t, srv)
+	topic := uniqueTopic(t)
+	cl := newClient(t, srv)
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic, BatchingMaxMessages: 3,
+		BatchingMaxPublishDelay: time.Minute, CompressionType: pulsar.LZ4})
+	require.NoError(t, err)
+	defer p.Close()
+	type sent struct {
+		id  pulsar.MessageID
+		err error
+	}
+	done := make(chan sent, 3)
+	for i := range 3 {
+		p.SendAsync(ctxT(t), &pulsar.ProducerMessage{Payload: fmt.Appendf(nil, "m%d", i)},
+			func(id pulsar.MessageID, _ *pulsar.ProducerMessage, err error) { done <- sent{id, err} })
+	}
+	require.NoError(t, p.Flush())
+	first := <-done
+	require.NoError(t, first.err)
+	id := first.id
+	msgs, err := adm.Subscriptions().GetMessagesByID(*mustTopic(t, topic), id.LedgerID(), id.EntryID())
+	require.NoError(t, err)
+	require.Len(t, msgs, 3)
+	for i, m := range msgs {
+		require.Equal(t, fmt.Sprintf("m%d", i), string(m.Payload))
+		require.Equal(t, "3", m.Properties["X-Pulsar-Num-Batch-Message"])
+	}
+}
