@@ -353,7 +353,7 @@ func TestAdminMessagesByIDBatch(t *testing.T) {
 		p.SendAsync(ctxT(t), &pulsar.ProducerMessage{Payload: fmt.Appendf(nil, "m%d", i)},
 			func(id pulsar.MessageID, _ *pulsar.ProducerMessage, err error) { done <- sent{id, err} })
 	}
-	require.NoError(t, p.Flush())
+	require.NoError(t, p.FlushWithCtx(ctxT(t)))
 	first := <-done
 	require.NoError(t, first.err)
 	id := first.id
