@@ -89,8 +89,9 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 		})
 	}
 	h("GET /admin/v2/clusters", s.adminClusters)
-	h("GET /admin/v2/brokers/", s.adminBrokers)
+	h("GET /admin/v2/brokers/{cluster}", s.adminBrokers)
 	h("GET /admin/v2/brokers", s.adminBrokers)
+	s.adminBrokerRoutes(h, mux)
 
 	h("GET /admin/v2/tenants", s.adminListTenants)
 	h("GET /admin/v2/tenants/{tenant}", s.adminGetTenant)
@@ -103,6 +104,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	h("PUT /admin/v2/namespaces/{tenant}/{ns}", s.adminCreateNamespace)
 	h("DELETE /admin/v2/namespaces/{tenant}/{ns}", s.adminDeleteNamespace)
 	h("GET /admin/v2/namespaces/{tenant}/{ns}/topics", s.adminNamespaceTopics)
+	s.adminPolicyRoutes(h)
 
 	for _, domain := range []string{"persistent", "non-persistent"} {
 		s.adminTopicRoutes(h, domain)
@@ -112,6 +114,7 @@ func (s *Server) adminRoutes(mux *http.ServeMux) {
 	h("GET /admin/v2/schemas/{tenant}/{ns}/{topic}/schema/{version}", s.adminGetSchema)
 	h("POST /admin/v2/schemas/{tenant}/{ns}/{topic}/schema", s.adminPostSchema)
 	h("DELETE /admin/v2/schemas/{tenant}/{ns}/{topic}/schema", s.adminDeleteSchema)
+	s.adminSchemaRoutes(h)
 
 	h("GET /lookup/v2/topic/{domain}/{tenant}/{ns}/{topic}", s.adminLookup)
 }
@@ -154,7 +157,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	if v != nil {
-		json.NewEncoder(w).Encode(v)
+		b, _ := json.Marshal(v) // no trailing newline: clients parse bare strings
+		w.Write(b)
 	}
 }
 
@@ -168,6 +172,13 @@ func writeResult(w http.ResponseWriter, out any, err error) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"reason": err.Error()})
 	case out == nil:
 		w.WriteHeader(http.StatusNoContent)
+	case isRaw(out):
+		raw := out.(*rawResponse)
+		for k, v := range raw.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(http.StatusOK)
+		w.Write(raw.body)
 	default:
 		writeJSON(w, http.StatusOK, out)
 	}
@@ -371,6 +382,7 @@ func (s *Server) adminDeleteNamespace(r *http.Request) (any, error) {
 	for _, t := range topics {
 		s.DeleteTopic(t)
 	}
+	s.policies.dropScope(ns)
 	s.mu.Lock()
 	delete(s.namespaces, ns)
 	s.logLocked(change{Kind: chNS, Name: ns})

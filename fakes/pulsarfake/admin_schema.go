@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake/internal/wire"
 )
@@ -34,51 +33,25 @@ func (s *Server) adminGetSchema(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	log := s.schemas[name.Base]
-	if log == nil || len(log.versions) == 0 {
+	versions := s.schemaVersions(name.Base)
+	if len(versions) == 0 {
 		return nil, herr(http.StatusNotFound, "Schema not found")
 	}
-	v := len(log.versions) - 1
+	v := len(versions) - 1
 	if ver := param(r, "version"); ver != "" {
 		n, err := strconv.Atoi(ver)
-		if err != nil || n < 0 || n >= len(log.versions) {
+		if err != nil || n < 0 || n >= len(versions) {
 			return nil, herr(http.StatusNotFound, "Schema not found")
 		}
 		v = n
 	}
-	sc := log.versions[v]
-	return map[string]any{"version": v, "type": schemaTypeNames[sc.GetType()], "timestamp": 0,
-		"data": string(sc.GetSchemaData()), "properties": kvMap(sc.Properties)}, nil
+	return s.schemaJSON(name.Base, v, versions[v]), nil
 }
 
 func (s *Server) adminPostSchema(r *http.Request) (any, error) {
-	name, err := schemaTopic(r)
+	name, sc, err := postedSchema(r)
 	if err != nil {
 		return nil, err
-	}
-	var payload struct {
-		Type       string            `json:"type"`
-		Schema     string            `json:"schema"`
-		Properties map[string]string `json:"properties"`
-	}
-	if err := decodeBody(r, &payload); err != nil {
-		return nil, err
-	}
-	typ := wire.Schema_None
-	found := false
-	for k, v := range schemaTypeNames {
-		if v == strings.ToUpper(payload.Type) {
-			typ, found = k, true
-		}
-	}
-	if !found {
-		return nil, herr(http.StatusBadRequest, "unknown schema type %q", payload.Type)
-	}
-	sc := &wire.Schema{Name: &name.Local, Type: &typ, SchemaData: []byte(payload.Schema)}
-	for k, v := range payload.Properties {
-		sc.Properties = append(sc.Properties, &wire.KeyValue{Key: &k, Value: &v})
 	}
 	s.mu.Lock()
 	ver, err := s.addSchemaLocked(name.Base, sc)
@@ -98,5 +71,6 @@ func (s *Server) adminDeleteSchema(r *http.Request) (any, error) {
 	delete(s.schemas, name.Base)
 	s.logSchemaLocked(name.Base)
 	s.mu.Unlock()
+	s.policies.delPrefix(name.Base, "schemaTimestamp:")
 	return map[string]int64{"version": 0}, nil
 }

@@ -49,9 +49,22 @@ type restSubscriptionS struct {
 	MsgOutCounter      int64               `json:"msgOutCounter"`
 	IsDurable          bool                `json:"isDurable"`
 	Consumers          []restConsumerStats `json:"consumers"`
+	// The broker answers {} for these, never null.
+	ConsumersAfterMarkDelete map[string]string `json:"consumersAfterMarkDeletePosition"`
+	SubscriptionProperties   map[string]string `json:"subscriptionProperties"`
+}
+
+// statsOptions are the stats query's exclusions.
+type statsOptions struct {
+	excludePublishers, excludeConsumers bool
+}
+
+func statsOptionsOf(r *http.Request) statsOptions {
+	return statsOptions{excludePublishers: boolParam(r, "excludePublishers"), excludeConsumers: boolParam(r, "excludeConsumers")}
 }
 
 type restConsumerStats struct {
+	LastFlow         int64             `json:"lastConsumedFlowTimestamp"`
 	ConsumerName     string            `json:"consumerName"`
 	AvailablePermits int64             `json:"availablePermits"`
 	UnackedMessages  int               `json:"unackedMessages"`
@@ -69,18 +82,20 @@ func subTypeName(t SubscriptionType) string {
 	return t.String()
 }
 
-func (t *topic) stats() *restTopicStats {
+func (t *topic) stats(opt statsOptions) *restTopicStats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.expireLocked()
 	st := &restTopicStats{
-		MsgInCounter:        t.msgsIn,
-		BytesInCounter:      t.bytesIn,
-		MsgOutCounter:       t.msgsOut,
-		StorageSize:         t.bytes,
-		Publishers:          []restPublisherStats{},
-		Subscriptions:       map[string]restSubscriptionS{},
-		Replication:         map[string]any{},
-		DeduplicationStatus: "Disabled",
+		MsgInCounter:           t.msgsIn,
+		BytesInCounter:         t.bytesIn,
+		MsgOutCounter:          t.msgsOut,
+		StorageSize:            t.bytes,
+		Publishers:             []restPublisherStats{},
+		Subscriptions:          map[string]restSubscriptionS{},
+		Replication:            map[string]any{},
+		DeduplicationStatus:    "Disabled",
+		TopicCreationTimeStamp: t.created.UnixMilli(),
 	}
 	if t.msgsIn > 0 {
 		st.AverageMsgSize = float64(t.bytesIn) / float64(t.msgsIn)
@@ -89,6 +104,9 @@ func (t *topic) stats() *restTopicStats {
 		st.LastPublishTimestamp = t.lastPublish.UnixMilli()
 	}
 	for p := range t.producers {
+		if opt.excludePublishers {
+			break
+		}
 		st.Publishers = append(st.Publishers, restPublisherStats{
 			AccessMode: p.accessMode.String(), ProducerID: p.id, ProducerName: p.name, Address: p.conn.remote,
 			ConnectedSince: p.since.UTC().Format(time.RFC3339), ClientVersion: p.conn.clientVersion, Metadata: p.metadata})
@@ -99,6 +117,10 @@ func (t *topic) stats() *restTopicStats {
 		ss := restSubscriptionS{
 			MsgBacklog: msgs, MsgBacklogNoDelay: msgs - int64(len(sub.delayed)), MsgDelayed: int64(len(sub.delayed)),
 			Type: subTypeName(sub.typ), IsDurable: sub.durable, Consumers: []restConsumerStats{},
+			ConsumersAfterMarkDelete: map[string]string{}, SubscriptionProperties: map[string]string{},
+		}
+		for k, v := range sub.props {
+			ss.SubscriptionProperties[k] = v
 		}
 		if sub.active != nil {
 			ss.ActiveConsumerName = sub.active.name
@@ -106,8 +128,11 @@ func (t *topic) stats() *restTopicStats {
 		for _, c := range sub.consumers {
 			ss.UnackedMessages += int64(c.unacked)
 			ss.MsgOutCounter += c.msgsOut
+			if opt.excludeConsumers {
+				continue
+			}
 			ss.Consumers = append(ss.Consumers, restConsumerStats{
-				ConsumerName: c.name, AvailablePermits: c.permits, UnackedMessages: c.unacked, MsgOutCounter: c.msgsOut,
+				LastFlow: lastFlowMillis(c), ConsumerName: c.name, AvailablePermits: c.permits, UnackedMessages: c.unacked, MsgOutCounter: c.msgsOut,
 				Address: c.conn.remote, ConnectedSince: c.since.UTC().Format(time.RFC3339), ClientVersion: c.conn.clientVersion,
 				Metadata: c.metadata})
 		}
@@ -117,15 +142,15 @@ func (t *topic) stats() *restTopicStats {
 	return st
 }
 
-func (s *Server) topicStats(name topicName) (any, error) {
+func (s *Server) topicStats(name topicName, opt statsOptions) (any, error) {
 	t := s.existingTopic(name.Full)
 	if t == nil {
 		return nil, herr(http.StatusNotFound, "Topic not found")
 	}
-	return t.stats(), nil
+	return t.stats(opt), nil
 }
 
-func (s *Server) partitionedStats(name topicName, perPartition bool) (any, error) {
+func (s *Server) partitionedStats(name topicName, perPartition bool, opt statsOptions) (any, error) {
 	n := s.partitionsOf(name)
 	if n == 0 {
 		return nil, herr(http.StatusNotFound, "Partitioned Topic not found")
@@ -140,7 +165,7 @@ func (s *Server) partitionedStats(name topicName, perPartition bool) (any, error
 		agg.Partitions = map[string]*restTopicStats{}
 	}
 	for _, t := range topics {
-		st := t.stats()
+		st := t.stats(opt)
 		agg.MsgInCounter += st.MsgInCounter
 		agg.BytesInCounter += st.BytesInCounter
 		agg.MsgOutCounter += st.MsgOutCounter
@@ -148,6 +173,9 @@ func (s *Server) partitionedStats(name topicName, perPartition bool) (any, error
 		agg.BacklogSize += st.BacklogSize
 		agg.Publishers = append(agg.Publishers, st.Publishers...)
 		agg.LastPublishTimestamp = max(agg.LastPublishTimestamp, st.LastPublishTimestamp)
+		if agg.TopicCreationTimeStamp == 0 || st.TopicCreationTimeStamp < agg.TopicCreationTimeStamp {
+			agg.TopicCreationTimeStamp = st.TopicCreationTimeStamp
+		}
 		for sn, ss := range st.Subscriptions {
 			cur, ok := agg.Subscriptions[sn]
 			if !ok {
@@ -170,4 +198,11 @@ func (s *Server) partitionedStats(name topicName, perPartition bool) (any, error
 		agg.AverageMsgSize = float64(agg.BytesInCounter) / float64(agg.MsgInCounter)
 	}
 	return agg, nil
+}
+
+func lastFlowMillis(c *consumer) int64 {
+	if c.lastFlow.IsZero() {
+		return 0
+	}
+	return c.lastFlow.UnixMilli()
 }

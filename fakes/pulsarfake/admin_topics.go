@@ -34,9 +34,9 @@ func (s *Server) adminTopicRoutes(h func(string, func(*http.Request) (any, error
 	on("PUT "+tp+"/partitions", s.adminCreatePartitioned)
 	on("POST "+tp+"/partitions", s.adminUpdatePartitions)
 	on("DELETE "+tp+"/partitions", func(r *http.Request, n topicName) (any, error) { return nil, s.adminDeleteTopic(r, n, true) })
-	on("GET "+tp+"/stats", func(_ *http.Request, n topicName) (any, error) { return s.topicStats(n) })
+	on("GET "+tp+"/stats", func(r *http.Request, n topicName) (any, error) { return s.topicStats(n, statsOptionsOf(r)) })
 	on("GET "+tp+"/partitioned-stats", func(r *http.Request, n topicName) (any, error) {
-		return s.partitionedStats(n, boolParam(r, "perPartition"))
+		return s.partitionedStats(n, boolParam(r, "perPartition"), statsOptionsOf(r))
 	})
 	on("GET "+tp+"/deduplicationEnabled", s.adminGetDedup)
 	on("POST "+tp+"/deduplicationEnabled", s.adminSetDedup)
@@ -46,6 +46,8 @@ func (s *Server) adminTopicRoutes(h func(string, func(*http.Request) (any, error
 	})
 	on("PUT "+tp+"/unload", s.adminUnload)
 	on("GET "+tp+"/lastMessageId", s.adminLastMessageID)
+	s.adminTopicPolicyRoutes(on, tp)
+	s.adminMessageRoutes(on, tp)
 
 	on("GET "+tp+"/subscriptions", s.adminSubscriptionNames)
 	on("PUT "+sub, s.adminCreateSubscription)
@@ -94,13 +96,18 @@ func (s *Server) adminListPartitioned(r *http.Request, persistent bool) (any, er
 	return out, nil
 }
 
-func (s *Server) adminCreateTopic(_ *http.Request, name topicName) (any, error) {
+func (s *Server) adminCreateTopic(r *http.Request, name topicName) (any, error) {
 	if err := s.needNamespace(name.Namespace); err != nil {
+		return nil, err
+	}
+	var props map[string]string
+	if err := decodeBody(r, &props); err != nil {
 		return nil, err
 	}
 	if err := s.CreateTopic(name.Full, 0); err != nil {
 		return nil, herr(http.StatusConflict, "This topic already exists")
 	}
+	s.setCreateProperties(name, props)
 	return nil, nil
 }
 
@@ -109,7 +116,7 @@ func (s *Server) adminGetPartitions(_ *http.Request, name topicName) (any, error
 }
 
 func (s *Server) adminCreatePartitioned(r *http.Request, name topicName) (any, error) {
-	n, err := readPartitions(r)
+	n, props, err := readPartitionsAndProperties(r)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +132,7 @@ func (s *Server) adminCreatePartitioned(r *http.Request, name topicName) (any, e
 	if err := s.CreateTopic(name.Full, n); err != nil {
 		return nil, herr(http.StatusConflict, "This topic already exists")
 	}
+	s.setCreateProperties(name, props)
 	return nil, nil
 }
 
@@ -186,21 +194,29 @@ func (s *Server) checkMaxPartitions(n int) error {
 // readPartitions reads the count the broker reads as a Java int: a body that
 // is not one (too large, not a number) is a 400.
 func readPartitions(r *http.Request) (int, error) {
+	n, _, err := readPartitionsAndProperties(r)
+	return n, err
+}
+
+// readPartitionsAndProperties also reads the properties a create with
+// metadata ({"partitions": n, "properties": {...}}) carries.
+func readPartitionsAndProperties(r *http.Request) (int, map[string]string, error) {
 	var raw json.RawMessage
 	if err := decodeBody(r, &raw); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	var n int32
 	if err := json.Unmarshal(raw, &n); err == nil {
-		return int(n), nil
+		return int(n), nil, nil
 	}
 	var obj struct {
-		Partitions int32 `json:"partitions"`
+		Partitions int32             `json:"partitions"`
+		Properties map[string]string `json:"properties"`
 	}
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		return 0, herr(http.StatusBadRequest, "invalid partitions: %s", raw)
+		return 0, nil, herr(http.StatusBadRequest, "invalid partitions: %s", raw)
 	}
-	return int(obj.Partitions), nil
+	return int(obj.Partitions), obj.Properties, nil
 }
 
 func (s *Server) updatePartitions(name topicName, n int) error {
@@ -246,7 +262,11 @@ func (s *Server) adminDeleteTopic(r *http.Request, name topicName, partitioned b
 			}
 		}
 	}
-	return s.DeleteTopic(name.Full)
+	if err := s.DeleteTopic(name.Full); err != nil {
+		return err
+	}
+	s.policies.dropScope(name.Full) // the broker deletes a topic's policies with it
+	return nil
 }
 
 // restMessageID is the admin API's message id.

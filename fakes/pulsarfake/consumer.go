@@ -16,6 +16,7 @@ type consumer struct {
 	name     string
 	priority int32
 	since    time.Time
+	lastFlow time.Time // the stats' lastConsumedFlowTimestamp
 	metadata map[string]string
 	ranges   [][2]int32 // Key_Shared sticky hash ranges
 	// joinPos keeps a Key_Shared consumer that joined while entries were
@@ -116,6 +117,9 @@ func (c *conn) subscribe(t *topic, cmd *wire.CommandSubscribe) error {
 	if typ == Exclusive && len(sub.consumers) > 0 {
 		return errorf(ConsumerBusy, "Exclusive consumer is already connected")
 	}
+	if err := t.admitConsumerLocked(sub); err != nil {
+		return err
+	}
 	cs := &consumer{
 		id:       cmd.GetConsumerId(),
 		conn:     c,
@@ -169,6 +173,8 @@ func (c *conn) handleFlow(cmd *wire.CommandFlow) bool {
 	t := cs.sub.t
 	t.mu.Lock()
 	cs.permits += int64(cmd.GetMessagePermits())
+	cs.lastFlow = time.Now()
+	t.expireLocked()
 	if !cs.flowed {
 		cs.flowed = true
 		if cs.sub.typ == Failover {

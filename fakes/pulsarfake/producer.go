@@ -95,6 +95,9 @@ func (t *topic) addProducer(p *producer, initialSub string) ([]*producer, error)
 	if t.deleted {
 		return nil, errorf(ServiceNotReady, "topic %s is being deleted", t.name.Full)
 	}
+	if err := t.admitProducerLocked(); err != nil {
+		return nil, err
+	}
 	var exclusive *producer
 	for other := range t.producers {
 		if other.name == p.name {
@@ -173,6 +176,10 @@ func (c *conn) handleSend(cmd *wire.CommandSend, hp []byte) bool {
 		c.sendSendError(p.id, seq, NotAllowedError, "Producer is waiting for exclusive access")
 		return true
 	}
+	if err := p.topic.refuseSend(); err != nil {
+		c.sendSendError(p.id, seq, err.code, err.msg)
+		return true
+	}
 	if !wire.VerifyChecksum(hp) {
 		c.sendSendError(p.id, seq, ChecksumError, "Checksum failed on the broker")
 		return true
@@ -210,6 +217,7 @@ func (c *conn) handleSend(cmd *wire.CommandSend, hp []byte) bool {
 		c.s.txns.addEntry(txn, p.topic, id)
 	}
 	c.writeReceipt(p.id, seq, highest, p.topic.ledger, id)
+	p.topic.enforceBacklogQuota()
 	return true
 }
 

@@ -86,6 +86,8 @@ type Server struct {
 	dedupAny    atomic.Bool           // the broker default or some policy turns dedup on
 	nextLedger  uint64
 	txns        *txnCoordinator
+	policies    policyStore   // admin namespace and topic policies
+	dyn         dynamicConfig // admin dynamic broker configuration
 
 	producerSeq atomic.Uint64
 	publishSeq  atomic.Uint64 // sequence ids and round robin of Publish
@@ -353,7 +355,7 @@ func (s *Server) topicFor(name topicName, create bool) (*topic, error) {
 	allowed := false
 	if name.Partition >= 0 && s.partitioned[name.Base] > name.Partition {
 		allowed = true
-	} else if create && s.opts.autoCreate {
+	} else if create && s.autoCreateAllowed(name.Namespace) {
 		allowed = true
 	}
 	if !allowed {
@@ -419,10 +421,10 @@ func (s *Server) partitionsOf(name topicName) int {
 	if n, ok := s.partitioned[name.Full]; ok {
 		return n
 	}
-	if s.opts.autoCreate && s.opts.autoPartitions > 0 && name.Partition < 0 && name.Persistent && s.topics[name.Full] == nil {
-		s.setPartitionsLocked(name.Full, s.opts.autoPartitions)
+	if n := s.autoPartitionsFor(name.Namespace); n > 0 && name.Partition < 0 && name.Persistent && s.topics[name.Full] == nil {
+		s.setPartitionsLocked(name.Full, n)
 		s.addNamespaceLocked(name.Namespace)
-		return s.opts.autoPartitions
+		return n
 	}
 	return 0
 }

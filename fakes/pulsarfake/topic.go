@@ -38,15 +38,17 @@ type topic struct {
 	name   topicName
 	ledger uint64
 
-	mu        sync.Mutex
-	entries   []entry
-	first     uint64 // id of entries[0]; == next when empty
-	next      uint64 // id of the next entry
-	bytes     int64
-	openTxn   int // entries in state txnOpen
-	subs      map[string]*subscription
-	producers map[*producer]struct{}
-	deleted   bool
+	mu         sync.Mutex
+	entries    []entry
+	first      uint64 // id of entries[0]; == next when empty
+	next       uint64 // id of the next entry
+	bytes      int64
+	openTxn    int       // entries in state txnOpen
+	terminated bool      // admin terminate: producers are refused
+	created    time.Time // the stats' topicCreationTimeStamp
+	subs       map[string]*subscription
+	producers  map[*producer]struct{}
+	deleted    bool
 
 	timer   clock.Timer
 	timerAt int64 // ms of the scheduled delayed-delivery wake-up, 0 = none
@@ -62,6 +64,7 @@ func newTopic(s *Server, name topicName, ledger uint64) *topic {
 		s:         s,
 		name:      name,
 		ledger:    ledger,
+		created:   s.opts.clock.Now(),
 		subs:      map[string]*subscription{},
 		producers: map[*producer]struct{}{},
 	}

@@ -42,6 +42,12 @@ type txn struct {
 	entries []txnEntry
 	acks    []txnAck
 	timer   clock.Timer
+	opened  time.Time
+	ttl     time.Duration
+	// produced and acked are the partitions and subscriptions the client
+	// added, as the admin API's transaction metadata lists them.
+	produced map[string]bool
+	acked    map[string]map[string]bool
 }
 
 // txnCoordinator is the fake's transaction coordinator: transactional
@@ -212,7 +218,7 @@ func (c *conn) handleNewTxn(cmd *wire.CommandNewTxn) bool {
 	tc.mu.Lock()
 	tc.next++
 	id := txnID{most: cmd.GetTcId(), least: tc.next}
-	tx := &txn{id: id}
+	tx := &txn{id: id, opened: c.s.opts.clock.Now(), ttl: time.Duration(cmd.GetTxnTtlSeconds()) * time.Millisecond}
 	tc.txns[id] = tx
 	// txn_ttl_seconds carries milliseconds in practice.
 	if ttl := cmd.GetTxnTtlSeconds(); ttl > 0 {
@@ -227,7 +233,10 @@ func (c *conn) handleAddPartitionToTxn(cmd *wire.CommandAddPartitionToTxn) bool 
 	id := txnID{cmd.GetTxnidMostBits(), cmd.GetTxnidLeastBits()}
 	tc := c.s.txns
 	tc.mu.Lock()
-	_, err := tc.get(id)
+	tx, err := tc.get(id)
+	if err == nil {
+		tx.addPartitions(cmd.GetPartitions())
+	}
 	tc.mu.Unlock()
 	c.sendTxnResponse(wire.BaseCommand_ADD_PARTITION_TO_TXN_RESPONSE, cmd.GetRequestId(), id, err)
 	return true
@@ -237,7 +246,10 @@ func (c *conn) handleAddSubscriptionToTxn(cmd *wire.CommandAddSubscriptionToTxn)
 	id := txnID{cmd.GetTxnidMostBits(), cmd.GetTxnidLeastBits()}
 	tc := c.s.txns
 	tc.mu.Lock()
-	_, err := tc.get(id)
+	tx, err := tc.get(id)
+	if err == nil {
+		tx.addSubscriptions(cmd.GetSubscription())
+	}
 	tc.mu.Unlock()
 	c.sendTxnResponse(wire.BaseCommand_ADD_SUBSCRIPTION_TO_TXN_RESPONSE, cmd.GetRequestId(), id, err)
 	return true
