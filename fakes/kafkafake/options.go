@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+
+	"github.com/brokerkit/brokerkit/fakes/schemaregistryfake"
 )
 
 // Mechanism is a SASL mechanism the fake accepts.
@@ -46,6 +48,8 @@ type config struct {
 	brokerConfigs  map[string]string
 	clusterID      string
 	err            error // from an option, reported by New
+
+	schemaRegistry []schemaregistryfake.Option // nil: no registry
 }
 
 type seedTopic struct {
