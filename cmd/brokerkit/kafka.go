@@ -18,6 +18,7 @@ type kafkaBackend struct {
 	advertised string
 	autoCreate bool
 	partitions int
+	sr         schemaRegistryFlags
 }
 
 func (*kafkaBackend) name() string { return "kafka" }
@@ -28,6 +29,7 @@ func (k *kafkaBackend) flags(fs *flag.FlagSet) {
 	fs.StringVar(&k.advertised, "kafka-advertised-host", "", "host Kafka tells clients to dial (default: --host)")
 	fs.BoolVar(&k.autoCreate, "kafka-auto-create", true, "create unknown topics on first use, like auto.create.topics.enable")
 	fs.IntVar(&k.partitions, "kafka-partitions", 1, "partitions of auto-created topics")
+	k.sr.flags(fs)
 }
 
 func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
@@ -64,6 +66,9 @@ func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
 	if dir != "" {
 		notes = append(notes, "data kept in "+dir)
 	}
+	if o := k.sr.option(c, k.port); o != nil {
+		opts = append(opts, o)
+	}
 	srv, err := kafkafake.New(opts...)
 	if err != nil {
 		return nil, err
@@ -75,13 +80,15 @@ func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
 	if c.caFile != "" {
 		env["BROKERKIT_KAFKA_CA"] = c.caFile
 	}
-	return &running{
+	r := &running{
 		Name:  "kafka",
 		Addrs: map[string]string{"bootstrap": srv.Addr()},
 		Env:   env,
 		Notes: notes,
 		close: srv.Close,
-	}, nil
+	}
+	k.sr.describe(srv, r, c)
+	return r, nil
 }
 
 func userNames(us []user) string {
