@@ -21,6 +21,7 @@ type kafkaBackend struct {
 	autoCreate bool
 	partitions int
 	oauth      userList
+	sr         schemaRegistryFlags
 }
 
 func (*kafkaBackend) name() string { return "kafka" }
@@ -32,6 +33,7 @@ func (k *kafkaBackend) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&k.autoCreate, "kafka-auto-create", true, "create unknown topics on first use, like auto.create.topics.enable")
 	fs.IntVar(&k.partitions, "kafka-partitions", 1, "partitions of auto-created topics")
 	fs.Var(&k.oauth, "kafka-oauth-client", "accept SASL/OAUTHBEARER tokens from a built-in OAuth2 issuer that knows this id:secret (repeatable); its token endpoint is printed")
+	k.sr.flags(fs)
 }
 
 func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
@@ -80,6 +82,9 @@ func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
 		opts = append(opts, kafkafake.WithOAuth(iss.JWKSURL(), "", ""))
 		notes = append(notes, "SASL/OAUTHBEARER for "+userNames(k.oauth)+", tokens (client credentials) from "+iss.TokenURL())
 	}
+	if o := k.sr.option(c, k.port); o != nil {
+		opts = append(opts, o)
+	}
 	srv, err := kafkafake.New(opts...)
 	if err != nil {
 		if iss != nil {
@@ -102,14 +107,16 @@ func (k *kafkaBackend) start(_ context.Context, c *common) (*running, error) {
 	if c.caFile != "" {
 		env["BROKERKIT_KAFKA_CA"] = c.caFile
 	}
-	return &running{
+	r := &running{
 		Name:  "kafka",
 		Addrs: addrs,
 		Env:   env,
 		Notes: notes,
 		fake:  srv,
 		close: closeAll,
-	}, nil
+	}
+	k.sr.describe(srv, r, c)
+	return r, nil
 }
 
 func userNames(us []user) string {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/brokerkit/brokerkit/fakes/oauth2fake"
+	"github.com/brokerkit/brokerkit/fakes/schemaregistryfake"
 )
 
 // Mechanism is a SASL mechanism the fake accepts.
@@ -49,6 +50,8 @@ type config struct {
 	clusterID      string
 	oauth          *oauth2fake.Verifier
 	err            error // from an option, reported by New
+
+	schemaRegistry []schemaregistryfake.Option // nil: no registry
 }
 
 type seedTopic struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/brokerkit/brokerkit/fakes/schemaregistryfake"
 	"github.com/brokerkit/brokerkit/fault"
 	"github.com/brokerkit/brokerkit/internal/conntrack"
 	"github.com/brokerkit/brokerkit/internal/datadir"
@@ -38,6 +39,7 @@ type Server struct {
 	closed    bool
 	inspector *inspector
 	faults    []*kfault
+	registry  *schemaregistryfake.Server // WithSchemaRegistry
 }
 
 // New starts a cluster. By default it is one broker on 127.0.0.1 on a free
@@ -106,7 +108,12 @@ func New(opts ...Option) (s *Server, err error) {
 			return nil, err
 		}
 	}
+	if err := s.startSchemaRegistry(); err != nil {
+		s.releaseDir()
+		return nil, err
+	}
 	if err := s.start(); err != nil {
+		s.closeSchemaRegistry()
 		s.releaseDir()
 		return nil, err
 	}
@@ -232,6 +239,7 @@ func (s *Server) Close() error {
 	s.closed = true
 	s.shim.delays.Close()
 	s.stopLocked()
+	s.closeSchemaRegistry()
 	for _, f := range s.faults {
 		f.closed()
 	}
