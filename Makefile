@@ -5,7 +5,7 @@ BENCHTIME ?= 1s
 FUZZJOBS  ?= 2
 ARGS      ?=
 
-.PHONY: test fmt vet race fuzz bench up lint build image matrix matrix-check soak
+.PHONY: test fmt vet race fuzz bench up lint build image matrix matrix-check soak browser
 
 ## test: gofmt check, go vet, race-enabled tests, and a short pass of every fuzz target
 test: fmt vet race fuzz
@@ -62,6 +62,10 @@ matrix:
 matrix-check:
 	@mkdir -p bin; $(GO) test -count=1 -json ./conformance/ > bin/conformance.json || true
 	$(GO) run ./internal/matrix -in bin/conformance.json -check README.md
+
+## browser: the console's tests in headless Chromium (apt-get install chromium)
+browser:
+	BROKERKIT_BROWSER=1 $(GO) test -count=1 -run '^TestBrowser' -v ./console/
 
 ## soak: the hostile-client set against brokerkit up, SOAK times (also part of make test once)
 SOAK ?= 5

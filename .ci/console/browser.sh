@@ -16,7 +16,7 @@ chromium --version
 export BROKERKIT_SCREENSHOTS="${BROKERKIT_SCREENSHOTS:-$PWD/.ci-artifacts/console}"
 mkdir -p "$BROKERKIT_SCREENSHOTS"
 set +e
-BROKERKIT_STRICT=1 go test -race -count=1 -run '^TestBrowser' -v ./console/ 2>&1 |
+BROKERKIT_BROWSER=1 BROKERKIT_STRICT=1 go test -race -count=1 -run '^TestBrowser' -v ./console/ 2>&1 |
   grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test\.go:'
 status=${PIPESTATUS[0]}
 set -e
