@@ -98,4 +98,3 @@ func TestHTTPBasicAuthRequired(t *testing.T) {
 	require.Equal(t, 401, status)
 	require.Contains(t, body, `"error_code":401`)
 }
-
