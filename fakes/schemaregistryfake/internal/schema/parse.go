@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/bufbuild/protocompile"
@@ -143,17 +142,14 @@ func parseProto(src Source) (*Parsed, error) {
 	add(src)
 	const root = "brokerkit-schema.proto"
 	files[root] = src.Text
-	var report bytes.Buffer
 	c := protocompile.Compiler{
 		Resolver: protocompile.WithStandardImports(&protocompile.SourceResolver{
 			Accessor: protocompile.SourceAccessorFromMap(files),
 		}),
-		Reporter: nil,
 	}
 	fds, err := c.Compile(context.Background(), root)
 	if err != nil {
-		_, _ = io.WriteString(&report, err.Error())
-		return nil, errors.New(report.String())
+		return nil, err
 	}
 	return &Parsed{Type: Protobuf, proto: fds[0]}, nil
 }
