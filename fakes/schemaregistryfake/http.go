@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/brokerkit/brokerkit/fakes/schemaregistryfake/internal/schema"
 )
 
 const contentType = "application/vnd.schemaregistry.v1+json"
@@ -33,7 +35,7 @@ type schemaBody struct {
 
 func body(subject string, v *version, rec *schemaRec) schemaBody {
 	b := schemaBody{Subject: subject, ID: rec.id, References: rec.refs, Schema: rec.text}
-	if rec.typ != typeAvro {
+	if rec.typ != schema.Avro {
 		b.SchemaType = rec.typ
 	}
 	if v != nil {
@@ -79,7 +81,7 @@ func (s *Server) routes() *http.ServeMux {
 	})))
 	m.HandleFunc("/subjects/{subject}/versions/{version}/referencedby", s.handle(method("GET", s.referencedBy)))
 	m.HandleFunc("/schemas/types", s.handle(method("GET", func(r *http.Request) (any, *apiError) {
-		return []string{typeJSON, typeProtobuf, typeAvro}, nil
+		return []string{schema.JSON, schema.Protobuf, schema.Avro}, nil
 	})))
 	m.HandleFunc("/schemas/ids/{id}", s.handle(method("GET", s.schemaByID)))
 	m.HandleFunc("/schemas/ids/{id}/{what}", s.handle(method("GET", s.schemaByID)))
@@ -156,7 +158,7 @@ func flag(r *http.Request, name string) bool {
 // decode reads a JSON request body; malformed JSON is a 400 as in the
 // registry's JSON layer, an unknown field a 422.
 func decode(r *http.Request, v any) *apiError {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4*maxSchemaBytes))
+	dec := json.NewDecoder(io.LimitReader(r.Body, 4*schema.MaxBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		if strings.HasPrefix(err.Error(), "json: unknown field") {
@@ -193,7 +195,7 @@ func decodeSchema(r *http.Request) (*schemaRequest, *apiError) {
 		}
 	}
 	req.SchemaType = strings.ToUpper(req.SchemaType)
-	if req.SchemaType != "" && !slices.Contains([]string{typeAvro, typeJSON, typeProtobuf}, req.SchemaType) {
+	if req.SchemaType != "" && !slices.Contains([]string{schema.Avro, schema.JSON, schema.Protobuf}, req.SchemaType) {
 		return nil, errInvalidSchema("type " + req.SchemaType)
 	}
 	if req.Schema == "" {
@@ -383,7 +385,7 @@ func (s *Server) config(r *http.Request) (any, *apiError) {
 			_ = json.Unmarshal(raw, &level)
 		}
 		level = strings.ToUpper(level)
-		if !slices.Contains(levels, level) {
+		if !slices.Contains(schema.Levels, level) {
 			return nil, errInvalidCompatibility()
 		}
 		if !scoped {
@@ -398,7 +400,7 @@ func (s *Server) config(r *http.Request) (any, *apiError) {
 	case http.MethodDelete:
 		if !scoped {
 			old := s.st.level
-			s.st.level = defaultLevel
+			s.st.level = schema.DefaultLevel
 			return map[string]string{"compatibilityLevel": old}, nil
 		}
 		sub := s.st.subjects[name]
@@ -424,7 +426,7 @@ func (s *Server) compatibility(r *http.Request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	var prev []*parsed
+	var prev []*schema.Parsed
 	level := s.st.levelOf(name)
 	if vs := r.PathValue("version"); vs != "" {
 		num, latest, aerr := parseVersion(vs)
@@ -441,7 +443,7 @@ func (s *Server) compatibility(r *http.Request) (any, *apiError) {
 			}
 		} else {
 			_ = num
-			prev = []*parsed{v.schema.parsed}
+			prev = []*schema.Parsed{v.schema.parsed}
 			level = strings.TrimSuffix(level, "_TRANSITIVE")
 		}
 	} else if sub := s.st.subjects[name]; sub != nil {
@@ -453,7 +455,7 @@ func (s *Server) compatibility(r *http.Request) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
-	msgs := checkCompat(level, c.parsed, prev)
+	msgs := schema.Check(level, c.parsed, prev)
 	out := map[string]any{"is_compatible": len(msgs) == 0}
 	if flag(r, "verbose") {
 		if msgs == nil {

@@ -40,7 +40,6 @@ func New(opts ...Option) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          nil,
 	}
 	go func() {
 		defer close(s.done)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+
+	"github.com/brokerkit/brokerkit/fakes/schemaregistryfake/internal/schema"
 )
 
 // Reference is a schema reference as the registry's JSON spells it.
@@ -21,7 +23,7 @@ type schemaRec struct {
 	typ    string
 	text   string
 	refs   []Reference
-	parsed *parsed
+	parsed *schema.Parsed
 	key    string
 }
 
@@ -66,17 +68,17 @@ type store struct {
 
 func newStore() *store {
 	return &store{nextID: 1, byID: map[int]*schemaRec{}, byKey: map[string]*schemaRec{},
-		subjects: map[string]*subject{}, level: defaultLevel}
+		subjects: map[string]*subject{}, level: schema.DefaultLevel}
 }
 
 func schemaKey(typ, text string, refs []Reference) string {
-	return fmt.Sprintf("%s\x00%s\x00%v", typ, canonical(typ, text), refs)
+	return fmt.Sprintf("%s\x00%s\x00%v", typ, schema.Canonical(typ, text), refs)
 }
 
 // resolve builds the parse input for a schema, following references to
 // stored versions (soft-deleted ones still resolve, as in the registry).
-func (st *store) resolve(typ, text string, refs []Reference, depth int) (source, *apiError) {
-	src := source{typ: typ, text: text}
+func (st *store) resolve(typ, text string, refs []Reference, depth int) (schema.Source, *apiError) {
+	src := schema.Source{Type: typ, Text: text}
 	if depth > 32 {
 		return src, errInvalidSchema("references nested too deep")
 	}
@@ -96,7 +98,7 @@ func (st *store) resolve(typ, text string, refs []Reference, depth int) (source,
 		if err != nil {
 			return src, err
 		}
-		src.refs = append(src.refs, namedSource{name: r.Name, src: rs})
+		src.Refs = append(src.Refs, schema.Named{Name: r.Name, Src: rs})
 	}
 	return src, nil
 }
@@ -105,13 +107,13 @@ func (st *store) resolve(typ, text string, refs []Reference, depth int) (source,
 func (st *store) candidate(req *schemaRequest) (*schemaRec, *apiError) {
 	typ := req.SchemaType
 	if typ == "" {
-		typ = typeAvro
+		typ = schema.Avro
 	}
 	src, aerr := st.resolve(typ, req.Schema, req.References, 0)
 	if aerr != nil {
 		return nil, aerr
 	}
-	p, err := parse(src)
+	p, err := schema.Parse(src)
 	if err != nil {
 		return nil, errInvalidSchema(fmt.Sprintf("%s, details: %v", truncate(req.Schema, 200), err))
 	}
@@ -145,11 +147,11 @@ func (st *store) register(name string, c *schemaRec) (*schemaRec, *apiError) {
 			return v.schema, nil
 		}
 	}
-	var prev []*parsed
+	var prev []*schema.Parsed
 	for _, v := range live {
 		prev = append(prev, v.schema.parsed)
 	}
-	if msgs := checkCompat(st.levelOf(name), c.parsed, prev); len(msgs) > 0 {
+	if msgs := schema.Check(st.levelOf(name), c.parsed, prev); len(msgs) > 0 {
 		return nil, &apiError{http.StatusConflict, codeIncompatible, fmt.Sprintf(
 			"Schema being registered is incompatible with an earlier schema for subject \"%s\", details: %v", name, msgs)}
 	}

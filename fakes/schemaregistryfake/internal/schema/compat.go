@@ -1,4 +1,4 @@
-package schemaregistryfake
+package schema
 
 import (
 	"encoding/json"
@@ -10,15 +10,15 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// Compatibility levels, as the registry spells them.
-var levels = []string{"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD",
+// Compatibility Levels, as the registry spells them.
+var Levels = []string{"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD",
 	"FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"}
 
-const defaultLevel = "BACKWARD"
+const DefaultLevel = "BACKWARD"
 
-// checkCompat checks next against prev (oldest first, live versions only)
+// Check checks next against prev (oldest first, live versions only)
 // under level and returns the reasons it is incompatible, none if it is.
-func checkCompat(level string, next *parsed, prev []*parsed) []string {
+func Check(level string, next *Parsed, prev []*Parsed) []string {
 	if level == "NONE" || len(prev) == 0 {
 		return nil
 	}
@@ -29,8 +29,8 @@ func checkCompat(level string, next *parsed, prev []*parsed) []string {
 	var msgs []string
 	for i := len(prev) - 1; i >= 0; i-- {
 		old := prev[i]
-		if old.typ != next.typ {
-			msgs = append(msgs, fmt.Sprintf("Incompatible because of different schema type: %s vs %s", next.typ, old.typ))
+		if old.Type != next.Type {
+			msgs = append(msgs, fmt.Sprintf("Incompatible because of different schema type: %s vs %s", next.Type, old.Type))
 			continue
 		}
 		if base == "BACKWARD" || base == "FULL" {
@@ -44,16 +44,16 @@ func checkCompat(level string, next *parsed, prev []*parsed) []string {
 }
 
 // readable lists why data written with writer cannot be read with reader.
-func readable(reader, writer *parsed) []string {
-	switch reader.typ {
-	case typeAvro:
+func readable(reader, writer *Parsed) []string {
+	switch reader.Type {
+	case Avro:
 		if err := avro.NewSchemaCompatibility().Compatible(reader.avro, writer.avro); err != nil {
 			return []string{err.Error()}
 		}
 		return nil
-	case typeJSON:
+	case JSON:
 		return jsonReadable(reader.json, writer.json, "#")
-	case typeProtobuf:
+	case Protobuf:
 		return protoReadable(reader.proto, writer.proto)
 	}
 	return nil

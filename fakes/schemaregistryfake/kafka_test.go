@@ -1,0 +1,29 @@
+package schemaregistryfake_test
+
+import (
+	"testing"
+
+	"github.com/confluentinc/confluent-kafka-go/v2/schemaregistry"
+	"github.com/stretchr/testify/require"
+
+	"github.com/brokerkit/brokerkit/fakes/kafkafake"
+)
+
+// The registry beside a Kafka fake keeps its URL and schemas across the
+// cluster's Restart.
+func TestBesideKafkaSurvivesRestart(t *testing.T) {
+	srv, err := kafkafake.New(kafkafake.WithSchemaRegistry())
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, srv.Close()) })
+	url := srv.SchemaRegistryURL()
+	c := newClient(t, schemaregistry.NewConfig(url))
+	id, err := c.Register("k-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
+	require.NoError(t, err)
+
+	require.NoError(t, srv.Restart())
+	require.Equal(t, url, srv.SchemaRegistryURL())
+	fresh := newClient(t, schemaregistry.NewConfig(url))
+	md, err := fresh.GetLatestSchemaMetadata("k-value")
+	require.NoError(t, err)
+	require.Equal(t, id, md.ID)
+}
