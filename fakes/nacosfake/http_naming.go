@@ -224,7 +224,7 @@ func httpBeat(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 		}
 		k.name = name
 	}
-	ok := map[string]any{"clientBeatInterval": 5000, "code": 10200, "lightBeatEnabled": true}
+	ok := map[string]any{"clientBeatInterval": s.opts.clientBeat.Milliseconds(), "code": 10200, "lightBeatEnabled": true}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	owner := fmt.Sprintf("%s:%d#true", beat.IP, beat.Port)
@@ -242,7 +242,7 @@ func httpBeat(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 		}
 	}
 	if !hasBeat || beat.IP == "" || k.name == "" {
-		writeJSON(w, map[string]any{"clientBeatInterval": 5000, "code": 20404, "lightBeatEnabled": true})
+		writeJSON(w, map[string]any{"clientBeatInterval": s.opts.clientBeat.Milliseconds(), "code": 20404, "lightBeatEnabled": true})
 		return
 	}
 	// Unknown instance with a full beat: Nacos re-registers it.
