@@ -35,7 +35,7 @@ var httpRoutes = []httpRoute{
 	{OpHTTPUpdateService, false, httpUpdateService},
 	{OpHTTPDeleteService, false, httpDeleteService},
 	{OpHTTPMetrics, true, httpMetrics},
-	{OpHTTPGetNamespaces, false, httpGetNamespaces},
+	{OpHTTPGetNamespaces, true, httpGetNamespaces}, // Nacos 2.x: no @Secured on the GETs
 	{OpHTTPCreateNamespace, false, httpCreateNamespace},
 	{OpHTTPUpdateNamespace, false, httpUpdateNamespace},
 	{OpHTTPDeleteNamespace, false, httpDeleteNamespace},
@@ -137,12 +137,22 @@ func (s *Server) httpAuthMessage(q url.Values, r *http.Request) string {
 	if !s.authEnabled() {
 		return ""
 	}
-	tok := q.Get("accessToken")
-	if tok == "" {
-		tok = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	// Nacos's HttpIdentityContextBuilder reads each identity key from the
+	// headers, then the parameters; its auth plugin takes Authorization
+	// only in the "Bearer " form, else accessToken, else logs in with
+	// username and password.
+	get := func(k string) string {
+		if v := r.Header.Get(k); v != "" {
+			return v
+		}
+		return q.Get(k)
+	}
+	tok, ok := strings.CutPrefix(get("Authorization"), "Bearer ")
+	if !ok {
+		tok = get("accessToken")
 	}
 	msg := s.checkToken(tok)
-	if msg != "" && tok == "" && s.checkPassword(q.Get("username"), q.Get("password")) {
+	if msg != "" && tok == "" && s.checkPassword(get("username"), get("password")) {
 		msg = "" // npm-style raw credentials on every request
 	}
 	return msg
