@@ -22,6 +22,10 @@ func httpGetConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.Valu
 		return
 	}
 	dataID, group := q.Get("dataId"), q.Get("group")
+	if q.Has("beta") {
+		writeText(w, grayRefused.code, grayRefused.msg)
+		return
+	}
 	if q.Get("show") == "all" {
 		httpConfigAllInfo(s, w, q)
 		return
@@ -31,7 +35,7 @@ func httpGetConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.Valu
 		return
 	}
 	c, ok := s.GetConfig(q.Get("tenant"), group, dataID)
-	if !ok {
+	if !ok || q.Get("tag") != "" { // no tag release can exist
 		writeText(w, http.StatusNotFound, "config data not exist\n")
 		return
 	}
@@ -99,7 +103,7 @@ func httpPublishConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.
 		return
 	}
 	if r.Header.Get("betaIps") != "" || q.Get("tag") != "" {
-		writeText(w, 200, "true") // gray publish: accepted, not modelled
+		writeText(w, grayRefused.code, grayRefused.msg)
 		return
 	}
 	cas := r.Header.Get("casMd5")
@@ -123,9 +127,11 @@ func httpDeleteConfig(s *Server, w http.ResponseWriter, _ *http.Request, q url.V
 		writeText(w, e.code, e.msg)
 		return
 	}
-	if q.Get("tag") == "" {
-		s.DeleteConfig(q.Get("tenant"), group, dataID)
+	if q.Get("tag") != "" || q.Has("beta") {
+		writeText(w, grayRefused.code, grayRefused.msg)
+		return
 	}
+	s.DeleteConfig(q.Get("tenant"), group, dataID)
 	writeText(w, 200, "true")
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/nacos-group/nacos-sdk-go/v2/vo"
 	"github.com/stretchr/testify/require"
 
 	"github.com/brokerkit/brokerkit/fakes/nacosfake"
@@ -123,4 +124,28 @@ func TestHTTPConfigIDsAndShowAll(t *testing.T) {
 	r = do(t, "GET", srv.URL()+"/v1/cs/configs?show=all&dataId=nope&group=G", nil, nil)
 	require.Equal(t, 200, r.code)
 	require.Empty(t, r.body, "Nacos returns null for a missing config")
+}
+
+// Gray releases are not modelled: refused, never accepted and dropped; the
+// formal config is untouched and tag reads find nothing.
+func TestGrayReleasesRefused(t *testing.T) {
+	srv := newServer(t)
+	srv.SetConfig("", "G", "g", "formal")
+	refused := "nacosfake: gray (beta/tag) config releases are not supported"
+	runHTTPCases(t, srv, []httpCase{
+		{"beta publish", "POST", "/v1/cs/configs", url.Values{"dataId": {"g"}, "group": {"G"}, "content": {"beta"}}, map[string]string{"betaIps": "127.0.0.1"}, 500, refused},
+		{"tag publish", "POST", "/v1/cs/configs", url.Values{"dataId": {"g"}, "group": {"G"}, "content": {"tagged"}, "tag": {"t1"}}, nil, 500, refused},
+		{"stop beta", "DELETE", "/v1/cs/configs?dataId=g&group=G&beta=true", nil, nil, 500, refused},
+		{"tag delete", "DELETE", "/v1/cs/configs?dataId=g&group=G&tag=t1", nil, nil, 500, refused},
+		{"query beta", "GET", "/v1/cs/configs?dataId=g&group=G&beta=true", nil, nil, 500, refused},
+		{"tag read", "GET", "/v1/cs/configs?dataId=g&group=G&tag=t1", nil, nil, 404, "config data not exist\n"},
+		{"formal read", "GET", "/v1/cs/configs?dataId=g&group=G", nil, nil, 200, "formal"},
+	})
+
+	cc := configClient(t, srv)
+	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "g", Group: "G", Content: "beta", BetaIps: "127.0.0.1"})
+	require.False(t, ok)
+	require.ErrorContains(t, err, refused)
+	c, _ := srv.GetConfig("", "G", "g")
+	require.Equal(t, "formal", c.Content)
 }
