@@ -17,7 +17,9 @@ type httpRoute struct {
 	fn     func(s *Server, w http.ResponseWriter, r *http.Request, q url.Values)
 }
 
-var httpRoutes = []httpRoute{
+var httpRoutes = append(httpV1Routes, httpV2Routes...)
+
+var httpV1Routes = []httpRoute{
 	{OpHTTPGetConfig, false, httpGetConfig},
 	{OpHTTPPublishConfig, false, httpPublishConfig},
 	{OpHTTPDeleteConfig, false, httpDeleteConfig},
