@@ -32,7 +32,9 @@ type v2HTTPConfigHarness struct {
 	env *nacostest.Env
 }
 
-func (h *v2HTTPConfigHarness) Name() string { return "nacos Open API v2 HTTP (" + string(h.env.Mode()) + ")" }
+func (h *v2HTTPConfigHarness) Name() string {
+	return "nacos Open API v2 HTTP (" + string(h.env.Mode()) + ")"
+}
 
 // No CAS (the v2 API documents no casMd5) and no Watch (no v2 listener).
 func (h *v2HTTPConfigHarness) Capabilities() conformance.Capabilities { return withAuth(h.env) }
