@@ -37,7 +37,7 @@ type options struct {
 	ackTimeout         time.Duration
 	setupWait          time.Duration
 	httpTimeout        time.Duration // HTTP: body read and keep-alive idle limit
-	cacheMillis        time.Duration
+	listCacheTTL       time.Duration
 	grpcHandshake      time.Duration
 	hintUnlistened     bool // WithListenHints
 	clientBeat         time.Duration
@@ -57,7 +57,7 @@ func defaultOptions() options {
 		contextPath:     "/nacos",
 		ackTimeout:      3 * time.Second,
 		httpTimeout:     60 * time.Second,
-		cacheMillis:     10 * time.Second,
+		listCacheTTL:    10 * time.Second,
 		grpcHandshake:   120 * time.Second,
 		hintUnlistened:  true,
 		clientBeat:      5 * time.Second,
@@ -124,7 +124,7 @@ func WithClock(c clock.Clock) Option { return func(o *options) { o.clock = c } }
 // clients (the v1 SDKs) poll a service they hold. Nacos answers its
 // defaultCacheMillis switch, 10 s; a test that moves a WithClock past beat
 // timeouts can lower it so those clients see the result sooner.
-func WithCacheMillis(d time.Duration) Option { return func(o *options) { o.cacheMillis = d } }
+func WithCacheMillis(d time.Duration) Option { return func(o *options) { o.listCacheTTL = d } }
 
 // WithClientBeatInterval sets the clientBeatInterval that beat replies
 // give HTTP clients, Nacos's switch of that name (default 5 s): v1 SDKs beat
