@@ -209,8 +209,7 @@ func httpListInstances(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	}
 	info := s.serviceInfoForLocked(k, k.grouped(), q.Get("clusters"), boolParam(q, false, "healthyOnly"))
 	s.mu.Unlock()
-	info["dom"] = k.grouped()
-	writeJSON(w, info)
+	writeJSON(w, info) // a 2.x ServiceInfo: no 1.x "dom" field
 }
 
 func httpBeat(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {

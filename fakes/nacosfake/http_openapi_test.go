@@ -149,3 +149,18 @@ func TestGrayReleasesRefused(t *testing.T) {
 	c, _ := srv.GetConfig("", "G", "g")
 	require.Equal(t, "formal", c.Content)
 }
+
+// instance/list answers a 2.x ServiceInfo: name is group@@service and
+// there is no 1.x "dom" field.
+func TestHTTPInstanceListIsServiceInfo(t *testing.T) {
+	srv := newServer(t)
+	r := do(t, "POST", srv.URL()+"/v1/ns/instance", url.Values{"serviceName": {"s"}, "groupName": {"G"}, "ip": {"10.0.0.1"}, "port": {"80"}}, nil)
+	require.Equal(t, "ok", r.body)
+	r = do(t, "GET", srv.URL()+"/v1/ns/instance/list?serviceName=s&groupName=G", nil, nil)
+	require.Equal(t, 200, r.code)
+	var info map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.body), &info))
+	require.Equal(t, "G@@s", info["name"])
+	require.NotContains(t, info, "dom")
+	require.Len(t, info["hosts"], 1)
+}
