@@ -1,9 +1,12 @@
 package nacosfake_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/nacos-group/nacos-sdk-go/v2/vo"
 	"github.com/stretchr/testify/require"
@@ -163,4 +166,33 @@ func TestHTTPInstanceListIsServiceInfo(t *testing.T) {
 	require.Equal(t, "G@@s", info["name"])
 	require.NotContains(t, info, "dom")
 	require.Len(t, info["hosts"], 1)
+}
+
+// Login tokens are JWTs like Nacos's: HS256, sub = user, exp = now + tokenTtl.
+func TestHTTPLoginTokenIsJWT(t *testing.T) {
+	srv := newServer(t, nacosfake.WithUser("nacos", "pw"), nacosfake.WithTokenTTL(time.Hour))
+	r := do(t, "POST", srv.URL()+"/v1/auth/login", url.Values{"username": {"nacos"}, "password": {"pw"}}, nil)
+	require.Equal(t, 200, r.code, r.body)
+	var out struct {
+		AccessToken string `json:"accessToken"`
+		TokenTTL    int64  `json:"tokenTtl"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &out))
+	require.Equal(t, int64(3600), out.TokenTTL)
+	parts := strings.Split(out.AccessToken, ".")
+	require.Len(t, parts, 3)
+	head, err := base64.RawURLEncoding.DecodeString(parts[0])
+	require.NoError(t, err)
+	require.JSONEq(t, `{"alg":"HS256"}`, string(head))
+	body, err := base64.RawURLEncoding.DecodeString(parts[1])
+	require.NoError(t, err)
+	var claims struct {
+		Sub string `json:"sub"`
+		Exp int64  `json:"exp"`
+	}
+	require.NoError(t, json.Unmarshal(body, &claims))
+	require.Equal(t, "nacos", claims.Sub)
+	require.InDelta(t, time.Now().Add(time.Hour).Unix(), claims.Exp, 5)
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=a&group=G&accessToken="+out.AccessToken, nil, nil)
+	require.Equal(t, 404, r.code, "the token is accepted")
 }
