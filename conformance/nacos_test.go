@@ -58,8 +58,11 @@ func TestNacosNamingHTTPv1(t *testing.T) {
 		// The fake's beat expiry runs on this clock, so ClientGone need
 		// not wait 30 s; moving it also ends the reader's UDP push
 		// subscription, so the reader polls every second, not every 10.
+		// The jump expires the staying client's instance too, which its
+		// next beat brings back: beats every 200 ms, not 5 s.
 		clk := clock.NewManual(time.Now())
-		env := nacostest.New(t, nacostest.WithFakeOptions(nacosfake.WithClock(clk), nacosfake.WithCacheMillis(time.Second)))
+		env := nacostest.New(t, nacostest.WithFakeOptions(nacosfake.WithClock(clk), nacosfake.WithCacheMillis(time.Second),
+			nacosfake.WithClientBeatInterval(200*time.Millisecond)))
 		return &v1NamingHarness{v1Base: v1Base{t: t, env: env}, clk: clk}
 	})
 }

@@ -101,6 +101,12 @@ func (c *Config) watch(ctx context.Context, grp, dataID string, w *watch) error 
 		c.mu.Unlock()
 		return c.fail("watch "+dataID, err)
 	}
+	// The SDK opens its config connection on first use, and ListenConfig
+	// is no use: its first listen waits for a 5 s tick. A read opens the
+	// connection, whose connect event starts a listen at once; on an open
+	// connection the server's next push for the key does. The result
+	// does not matter (a failure shows up in later calls).
+	_, _ = c.raw.GetConfig(vo.ConfigParam{DataId: dataID, Group: grp})
 	return nil
 }
 

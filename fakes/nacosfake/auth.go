@@ -1,8 +1,10 @@
 package nacosfake
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
-	"encoding/hex"
+	"crypto/sha256"
+	"encoding/base64"
 )
 
 // authEnabled reports whether WithUser was given.
@@ -26,16 +28,27 @@ func (s *Server) login(user, pass string) (token string, errMsg string) {
 			return "", "unknown user!"
 		}
 	}
-	return s.issueToken(), ""
+	return s.issueToken(user), ""
 }
 
-func (s *Server) issueToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	token := hex.EncodeToString(b)
+// issueToken makes a token shaped like Nacos's (JwtTokenManager): an HS256
+// JWT {"sub":user,"exp":unix seconds} signed with a secret of this server.
+// Validity is still looked up, so tokens die with the server.
+func (s *Server) issueToken(user string) string {
 	s.mu.Lock()
-	s.tokens[token] = s.now().Add(s.opts.tokenTTL)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if s.jwtKey == nil {
+		s.jwtKey = make([]byte, 32)
+		_, _ = rand.Read(s.jwtKey)
+	}
+	exp := s.now().Add(s.opts.tokenTTL)
+	enc := base64.RawURLEncoding
+	unsigned := enc.EncodeToString([]byte(`{"alg":"HS256"}`)) + "." +
+		enc.EncodeToString(mustJSON(map[string]any{"sub": user, "exp": exp.Unix()}))
+	mac := hmac.New(sha256.New, s.jwtKey)
+	mac.Write([]byte(unsigned))
+	token := unsigned + "." + enc.EncodeToString(mac.Sum(nil))
+	s.tokens[token] = exp
 	return token
 }
 
@@ -63,4 +76,4 @@ func (s *Server) checkToken(token string) string {
 
 // Token issues a valid accessToken without a login, for tests that speak
 // the wire protocol by hand.
-func (s *Server) Token() string { return s.issueToken() }
+func (s *Server) Token() string { return s.issueToken("nacos") }

@@ -10,6 +10,11 @@ type configReq struct {
 	AdditionMap map[string]string `json:"additionMap"`
 }
 
+// grayRefused answers gray (beta and tag) releases, which the fake does
+// not model: refused with a server error (Nacos has no code for "not
+// built"), never accepted and dropped, so a test relying on one fails.
+var grayRefused = configErr{500, "nacosfake: gray (beta/tag) config releases are not supported"}
+
 func handleConfigQuery(s *Server, _ *conn, p *payload) (map[string]any, *rpcErr) {
 	var r configReq
 	if e := decodeBody(p, &r); e != nil {
@@ -22,7 +27,7 @@ func handleConfigQuery(s *Server, _ *conn, p *payload) (map[string]any, *rpcErr)
 		cp = *c
 	}
 	s.mu.Unlock()
-	if c == nil {
+	if c == nil || r.Tag != "" { // no tag release can exist
 		return nil, &rpcErr{code: codeNotFound, msg: "config data not exist"}
 	}
 	// "tag" is left out: the Go SDK declares it bool, the Java server sends
@@ -43,9 +48,7 @@ func handleConfigPublish(s *Server, _ *conn, p *payload) (map[string]any, *rpcEr
 	}
 	add := r.AdditionMap
 	if add["betaIps"] != "" || add["tag"] != "" {
-		// Gray (beta/tag) publishing is not modelled; like Nacos it must not
-		// touch the formal config, so it is accepted and dropped.
-		return nil, nil
+		return nil, &rpcErr{code: grayRefused.code, msg: grayRefused.msg}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -68,7 +71,7 @@ func handleConfigRemove(s *Server, _ *conn, p *payload) (map[string]any, *rpcErr
 		return nil, &rpcErr{code: e.code, msg: e.msg}
 	}
 	if r.Tag != "" {
-		return nil, nil // tagged (gray) configs are not modelled
+		return nil, &rpcErr{code: grayRefused.code, msg: grayRefused.msg}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

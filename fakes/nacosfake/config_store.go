@@ -120,11 +120,34 @@ func (s *Server) configChangedLocked(k configKey) {
 		body := mustJSON(map[string]any{"module": "config", "dataId": k.dataID, "group": k.group, "tenant": tenant})
 		c.pushAfter("ConfigChangeNotifyRequest", body, s.opts.configPushDelay)
 	}
+	s.hintUnlistenedLocked(k)
 	for w := range s.pollers {
 		if w.wants(k) {
 			w.fire()
 			delete(s.pollers, w)
 		}
+	}
+}
+
+// hintUnlistenedLocked also notifies the namespace's config connections
+// that have not listened to k yet. nacos-sdk-go v2 only adds a ListenConfig
+// to a local cache; its ConfigBatchListenRequest goes out on a 5 s tick
+// (executorErrDelay), so against Nacos, which pushes to registered
+// listeners only, a change made in those 5 s reaches the callback at the
+// tick. A push for a key the SDK caches starts its listen at once; one for
+// a key it does not cache is dropped without an ack, so hints are sent
+// once and never re-pushed. The client then listens as it would anyway.
+func (s *Server) hintUnlistenedLocked(k configKey) {
+	if !s.opts.hintUnlistened {
+		return
+	}
+	for id, c := range s.conns {
+		if _, listens := s.listeners[k][id]; listens || !c.isSetUp() ||
+			c.labels["module"] != "config" || normTenant(c.tenant) != k.tenant {
+			continue
+		}
+		body := mustJSON(map[string]any{"module": "config", "dataId": k.dataID, "group": k.group, "tenant": c.tenant})
+		c.pushHint("ConfigChangeNotifyRequest", body, s.opts.configPushDelay)
 	}
 }
 

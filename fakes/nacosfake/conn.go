@@ -79,6 +79,7 @@ type pushItem struct {
 	typ  string
 	body []byte
 	at   time.Time
+	hint bool // sent once, never re-pushed: the client need not ack it
 }
 
 // pushAfter queues a server request for the bi-stream, sent no earlier than
@@ -93,6 +94,16 @@ func (c *conn) pushAfter(typ string, body []byte, d time.Duration) {
 	case c.pushes <- pushItem{typ: typ, body: body, at: time.Now().Add(d)}:
 	default:
 		c.s.log.Warn("push queue full, dropping push", "conn", c.id, "type", typ)
+	}
+}
+
+// pushHint is pushAfter for a push sent once, without waiting for an ack.
+func (c *conn) pushHint(typ string, body []byte, d time.Duration) {
+	select {
+	case <-c.done:
+		return
+	case c.pushes <- pushItem{typ: typ, body: body, at: time.Now().Add(d), hint: true}:
+	default: // a hint is worth less than a real push: drop it quietly
 	}
 }
 

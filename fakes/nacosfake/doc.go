@@ -22,8 +22,11 @@
 //     tenant "", "public" and "null" are the same namespace; CAS publishes
 //     compare casMd5; content over the limit (10 MiB) is rejected with 400;
 //     listeners get ConfigChangeNotifyRequest asynchronously (20 ms after
-//     the change, so the publish reply arrives first); HTTP long polls follow
-//     the Listening-Configs / Long-Pulling-Timeout rules.
+//     the change, so the publish reply arrives first), as do the namespace's
+//     config connections that have not listened yet (WithListenHints);
+//     gray (beta/tag) releases are refused; HTTP long polls follow the
+//     Listening-Configs / Long-Pulling-Timeout rules. The v2 config Open API
+//     (/nacos/v2/cs/config) answers in Nacos's Result envelope.
 //   - Naming: gRPC instances are ephemeral, one set per (connection,
 //     service), and vanish with their connection; HTTP ephemeral instances
 //     need beats (unhealthy after 15 s, removed after 30 s of server clock,

@@ -116,7 +116,9 @@ func (s *Server) serveBiStream(stream grpc.ServerStream) error {
 	defer retry.Stop()
 	send := func(it pushItem, attempt int) bool {
 		reqID := strconv.FormatInt(c.nextReq.Add(1), 10)
-		c.track(reqID, it, attempt) // before sending: the ack can beat SendMsg's return
+		if !it.hint {
+			c.track(reqID, it, attempt) // before sending: the ack can beat SendMsg's return
+		}
 		c.pushed.Add(1)
 		return stream.SendMsg(&payload{Type: it.typ, Body: injectRequestID(it.body, reqID)}) == nil
 	}

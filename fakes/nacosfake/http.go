@@ -17,7 +17,9 @@ type httpRoute struct {
 	fn     func(s *Server, w http.ResponseWriter, r *http.Request, q url.Values)
 }
 
-var httpRoutes = []httpRoute{
+var httpRoutes = append(httpV1Routes, httpV2Routes...)
+
+var httpV1Routes = []httpRoute{
 	{OpHTTPGetConfig, false, httpGetConfig},
 	{OpHTTPPublishConfig, false, httpPublishConfig},
 	{OpHTTPDeleteConfig, false, httpDeleteConfig},
@@ -35,7 +37,7 @@ var httpRoutes = []httpRoute{
 	{OpHTTPUpdateService, false, httpUpdateService},
 	{OpHTTPDeleteService, false, httpDeleteService},
 	{OpHTTPMetrics, true, httpMetrics},
-	{OpHTTPGetNamespaces, false, httpGetNamespaces},
+	{OpHTTPGetNamespaces, true, httpGetNamespaces}, // Nacos 2.x: no @Secured on the GETs
 	{OpHTTPCreateNamespace, false, httpCreateNamespace},
 	{OpHTTPUpdateNamespace, false, httpUpdateNamespace},
 	{OpHTTPDeleteNamespace, false, httpDeleteNamespace},
@@ -137,12 +139,22 @@ func (s *Server) httpAuthMessage(q url.Values, r *http.Request) string {
 	if !s.authEnabled() {
 		return ""
 	}
-	tok := q.Get("accessToken")
-	if tok == "" {
-		tok = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	// Nacos's HttpIdentityContextBuilder reads each identity key from the
+	// headers, then the parameters; its auth plugin takes Authorization
+	// only in the "Bearer " form, else accessToken, else logs in with
+	// username and password.
+	get := func(k string) string {
+		if v := r.Header.Get(k); v != "" {
+			return v
+		}
+		return q.Get(k)
+	}
+	tok, ok := strings.CutPrefix(get("Authorization"), "Bearer ")
+	if !ok {
+		tok = get("accessToken")
 	}
 	msg := s.checkToken(tok)
-	if msg != "" && tok == "" && s.checkPassword(q.Get("username"), q.Get("password")) {
+	if msg != "" && tok == "" && s.checkPassword(get("username"), get("password")) {
 		msg = "" // npm-style raw credentials on every request
 	}
 	return msg

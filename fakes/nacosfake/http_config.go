@@ -1,6 +1,7 @@
 package nacosfake
 
 import (
+	"hash/fnv"
 	"net/http"
 	"net/url"
 	"path"
@@ -12,16 +13,29 @@ import (
 
 func httpGetConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.Values) {
 	if mode := q.Get("search"); mode != "" {
-		httpSearchConfig(s, w, q, mode == "blur")
+		if !missingParam(w, q, "dataId", "group", "pageNo", "pageSize") {
+			httpSearchConfig(s, w, q, mode == "blur")
+		}
+		return
+	}
+	if missingParam(w, q, "dataId", "group") {
 		return
 	}
 	dataID, group := q.Get("dataId"), q.Get("group")
-	if dataID == "" || group == "" {
-		writeText(w, http.StatusBadRequest, "Required parameter 'dataId' and 'group' are not present")
+	if q.Has("beta") {
+		writeText(w, grayRefused.code, grayRefused.msg)
+		return
+	}
+	if q.Get("show") == "all" {
+		httpConfigAllInfo(s, w, q)
+		return
+	}
+	if e := s.checkConfigParams(dataID, group, "", false); e != nil {
+		writeText(w, e.code, e.msg)
 		return
 	}
 	c, ok := s.GetConfig(q.Get("tenant"), group, dataID)
-	if !ok {
+	if !ok || q.Get("tag") != "" { // no tag release can exist
 		writeText(w, http.StatusNotFound, "config data not exist\n")
 		return
 	}
@@ -62,9 +76,9 @@ func httpSearchConfig(s *Server, w http.ResponseWriter, q url.Values, blur bool)
 		return pattern == v
 	}
 	var items []map[string]any
-	for i, c := range s.Configs() {
+	for _, c := range s.Configs() {
 		if c.Tenant == tenant && match(dataID, c.DataID) && match(group, c.Group) {
-			items = append(items, map[string]any{"id": i + 1, "dataId": c.DataID, "group": c.Group,
+			items = append(items, map[string]any{"id": configID(c), "dataId": c.DataID, "group": c.Group,
 				"content": c.Content, "md5": c.MD5, "tenant": c.Tenant, "appName": c.AppName, "type": c.Type})
 		}
 	}
@@ -80,16 +94,16 @@ func httpSearchConfig(s *Server, w http.ResponseWriter, q url.Values, blur bool)
 }
 
 func httpPublishConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.Values) {
-	dataID, group, content := q.Get("dataId"), q.Get("group"), q.Get("content")
-	if group == "" {
-		group = DefaultGroup
+	if missingParam(w, q, "dataId", "group", "content") {
+		return
 	}
+	dataID, group, content := q.Get("dataId"), q.Get("group"), q.Get("content")
 	if e := s.checkConfigParams(dataID, group, content, true); e != nil {
 		writeText(w, e.code, e.msg)
 		return
 	}
 	if r.Header.Get("betaIps") != "" || q.Get("tag") != "" {
-		writeText(w, 200, "true") // gray publish: accepted, not modelled
+		writeText(w, grayRefused.code, grayRefused.msg)
 		return
 	}
 	cas := r.Header.Get("casMd5")
@@ -105,18 +119,59 @@ func httpPublishConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.
 }
 
 func httpDeleteConfig(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
-	dataID, group := q.Get("dataId"), q.Get("group")
-	if group == "" {
-		group = DefaultGroup
+	if missingParam(w, q, "dataId", "group") {
+		return
 	}
+	dataID, group := q.Get("dataId"), q.Get("group")
 	if e := s.checkConfigParams(dataID, group, "", false); e != nil {
 		writeText(w, e.code, e.msg)
 		return
 	}
-	if q.Get("tag") == "" {
-		s.DeleteConfig(q.Get("tenant"), group, dataID)
+	if q.Get("tag") != "" || q.Has("beta") {
+		writeText(w, grayRefused.code, grayRefused.msg)
+		return
 	}
+	s.DeleteConfig(q.Get("tenant"), group, dataID)
 	writeText(w, 200, "true")
+}
+
+// missingParam answers Nacos's 400 for the first absent required
+// parameter (Spring's MissingServletRequestParameterException, turned into
+// text by Nacos's ResponseExceptionHandler) and reports whether it did.
+// An empty value is present; the endpoint's own checks judge it.
+func missingParam(w http.ResponseWriter, q url.Values, names ...string) bool {
+	for _, n := range names {
+		if !q.Has(n) {
+			writeText(w, http.StatusBadRequest, "Parameter '"+n+"' is missing")
+			return true
+		}
+	}
+	return false
+}
+
+// configID is a config's id in search results and ConfigAllInfo: a
+// decimal string like Nacos's, stable while the config exists (derived
+// from its key, so a config deleted and published again keeps it, where
+// Nacos would give a new one).
+func configID(c Config) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(normTenant(c.Tenant) + "\x00" + c.Group + "\x00" + c.DataID))
+	return strconv.FormatUint(h.Sum64()>>1, 10)
+}
+
+// httpConfigAllInfo answers GET ...?show=all: the ConfigAllInfo JSON, or
+// an empty 200 for a missing config (the controller returns null).
+func httpConfigAllInfo(s *Server, w http.ResponseWriter, q url.Values) {
+	c, ok := s.GetConfig(q.Get("tenant"), q.Get("group"), q.Get("dataId"))
+	if !ok {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	// The fake keeps one timestamp: createTime is the last modification.
+	writeJSON(w, map[string]any{"id": configID(c), "dataId": c.DataID, "group": c.Group, "content": c.Content,
+		"md5": c.MD5, "encryptedDataKey": c.EncryptedDataKey, "tenant": c.Tenant, "appName": c.AppName, "type": c.Type,
+		"createTime": c.LastModified, "modifyTime": c.LastModified, "createUser": nil, "createIp": nil,
+		"desc": nil, "use": nil, "effect": nil, "schema": nil, "configTags": nil})
 }
 
 // poller is one held HTTP long poll.

@@ -63,7 +63,7 @@ func httpGetNamespaces(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 func httpCreateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 	id, name := q.Get("customNamespaceId"), q.Get("namespaceName")
 	if name == "" {
-		writeText(w, http.StatusBadRequest, "Required parameter 'namespaceName' is not present")
+		writeText(w, http.StatusBadRequest, "Parameter 'namespaceName' is missing")
 		return
 	}
 	if id == "" {

@@ -56,9 +56,15 @@ func parseMetadata(s string) (map[string]string, error) {
 // instanceFromParams builds the instance a v1 register/update describes.
 func instanceFromParams(q url.Values) (*Instance, string) {
 	ip := q.Get("ip")
+	if ip == "" {
+		return nil, paramRequired("ip")
+	}
+	if q.Get("port") == "" {
+		return nil, paramRequired("port")
+	}
 	port, err := strconv.Atoi(q.Get("port"))
-	if ip == "" || err != nil {
-		return nil, "Required parameter 'ip' and 'port' are not present or invalid"
+	if err != nil {
+		return nil, "For input string: \"" + q.Get("port") + "\""
 	}
 	weight := 1.0
 	if w := q.Get("weight"); w != "" {
@@ -84,12 +90,15 @@ func instanceFromParams(q url.Values) (*Instance, string) {
 	}, ""
 }
 
+// paramRequired is the 400 text of Nacos's WebUtils.required.
+func paramRequired(name string) string { return "Param '" + name + "' is required." }
+
 func httpOwner(in *Instance) string { return fmt.Sprintf("%s:%d#%v", in.IP, in.Port, in.Ephemeral) }
 
 func httpRegisterInstance(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 	k, ok := httpSvcKey(q)
 	if !ok {
-		writeText(w, http.StatusBadRequest, "Required parameter 'serviceName' is not present")
+		writeText(w, http.StatusBadRequest, paramRequired("serviceName"))
 		return
 	}
 	in, msg := instanceFromParams(q)
@@ -111,8 +120,15 @@ func httpRegisterInstance(s *Server, w http.ResponseWriter, _ *http.Request, q u
 func httpDeregisterInstance(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 	k, ok := httpSvcKey(q)
 	port, err := strconv.Atoi(q.Get("port"))
-	if !ok || q.Get("ip") == "" || err != nil {
-		writeText(w, http.StatusBadRequest, "Required parameter 'serviceName', 'ip' and 'port' are not present")
+	switch {
+	case !ok:
+		writeText(w, http.StatusBadRequest, paramRequired("serviceName"))
+		return
+	case q.Get("ip") == "":
+		writeText(w, http.StatusBadRequest, paramRequired("ip"))
+		return
+	case err != nil:
+		writeText(w, http.StatusBadRequest, paramRequired("port"))
 		return
 	}
 	owner := fmt.Sprintf("%s:%d#%v", q.Get("ip"), port, boolParam(q, true, "ephemeral"))
@@ -181,7 +197,7 @@ func httpGetInstance(s *Server, w http.ResponseWriter, _ *http.Request, q url.Va
 func httpListInstances(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 	k, ok := httpSvcKey(q)
 	if !ok {
-		writeText(w, http.StatusBadRequest, "Required parameter 'serviceName' is not present")
+		writeText(w, http.StatusBadRequest, paramRequired("serviceName"))
 		return
 	}
 	udpPort, _ := strconv.Atoi(q.Get("udpPort"))
@@ -193,8 +209,7 @@ func httpListInstances(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	}
 	info := s.serviceInfoForLocked(k, k.grouped(), q.Get("clusters"), boolParam(q, false, "healthyOnly"))
 	s.mu.Unlock()
-	info["dom"] = k.grouped()
-	writeJSON(w, info)
+	writeJSON(w, info) // a 2.x ServiceInfo: no 1.x "dom" field
 }
 
 func httpBeat(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
@@ -224,7 +239,7 @@ func httpBeat(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 		}
 		k.name = name
 	}
-	ok := map[string]any{"clientBeatInterval": 5000, "code": 10200, "lightBeatEnabled": true}
+	ok := map[string]any{"clientBeatInterval": s.opts.clientBeat.Milliseconds(), "code": 10200, "lightBeatEnabled": true}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	owner := fmt.Sprintf("%s:%d#true", beat.IP, beat.Port)
@@ -242,7 +257,7 @@ func httpBeat(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 		}
 	}
 	if !hasBeat || beat.IP == "" || k.name == "" {
-		writeJSON(w, map[string]any{"clientBeatInterval": 5000, "code": 20404, "lightBeatEnabled": true})
+		writeJSON(w, map[string]any{"clientBeatInterval": s.opts.clientBeat.Milliseconds(), "code": 20404, "lightBeatEnabled": true})
 		return
 	}
 	// Unknown instance with a full beat: Nacos re-registers it.
@@ -264,12 +279,15 @@ func httpBeat(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 }
 
 func httpServiceList(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
-	pageNo, err1 := strconv.Atoi(q.Get("pageNo"))
-	pageSize, err2 := strconv.Atoi(q.Get("pageSize"))
-	if err1 != nil || err2 != nil {
-		writeText(w, http.StatusBadRequest, "Required parameter 'pageNo' and 'pageSize' are not present or invalid")
-		return
+	for _, n := range []string{"pageNo", "pageSize"} {
+		if q.Get(n) == "" {
+			writeText(w, http.StatusBadRequest, paramRequired(n))
+			return
+		}
 	}
+	// NumberUtils.toInt: a bad number is 0.
+	pageNo, _ := strconv.Atoi(q.Get("pageNo"))
+	pageSize, _ := strconv.Atoi(q.Get("pageSize"))
 	s.mu.Lock()
 	count, names := s.serviceListLocked(q.Get("namespaceId"), q.Get("groupName"), pageNo, pageSize)
 	s.mu.Unlock()

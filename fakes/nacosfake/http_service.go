@@ -44,7 +44,7 @@ func httpGetService(s *Server, w http.ResponseWriter, _ *http.Request, q url.Val
 func httpCreateService(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 	k, ok := httpSvcKey(q)
 	if !ok {
-		writeText(w, http.StatusBadRequest, "Required parameter 'serviceName' is not present")
+		writeText(w, http.StatusBadRequest, paramRequired("serviceName"))
 		return
 	}
 	md, err := parseMetadata(q.Get("metadata"))

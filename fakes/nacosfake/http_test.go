@@ -346,3 +346,19 @@ func TestHTTPConsoleNamespaces(t *testing.T) {
 	require.Equal(t, "true", strings.TrimSpace(r.body))
 	require.Empty(t, again.Namespaces())
 }
+
+// Beat replies carry the clientBeatInterval switch, the period v1 SDKs beat at.
+func TestHTTPBeatReplyHasClientBeatInterval(t *testing.T) {
+	for _, tc := range []struct {
+		opts []nacosfake.Option
+		want float64
+	}{{nil, 5000}, {[]nacosfake.Option{nacosfake.WithClientBeatInterval(200 * time.Millisecond)}, 200}} {
+		srv := newServer(t, tc.opts...)
+		beat := `{"ip":"10.0.0.9","port":80,"serviceName":"G@@b","cluster":"DEFAULT","weight":1}`
+		r := do(t, "PUT", srv.URL()+"/v1/ns/instance/beat", url.Values{"serviceName": {"G@@b"}, "beat": {beat}}, nil)
+		require.Equal(t, 200, r.code, r.body)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(r.body), &m))
+		require.Equal(t, tc.want, m["clientBeatInterval"])
+	}
+}

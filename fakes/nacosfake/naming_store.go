@@ -209,7 +209,7 @@ func (s *Server) serviceInfoLocked(svc *service, name, clusters string, healthyO
 	}
 	svc.lastRef = ref
 	return map[string]any{
-		"name": name, "groupName": svc.key.group, "clusters": clusters, "cacheMillis": s.opts.cacheMillis.Milliseconds(),
+		"name": name, "groupName": svc.key.group, "clusters": clusters, "cacheMillis": s.opts.listCacheTTL.Milliseconds(),
 		"hosts": hosts, "lastRefTime": ref, "checksum": hex.EncodeToString(sum.Sum(nil)),
 		"allIPs": false, "reachProtectionThreshold": protect, "valid": true,
 	}

@@ -37,8 +37,10 @@ type options struct {
 	ackTimeout         time.Duration
 	setupWait          time.Duration
 	httpTimeout        time.Duration // HTTP: body read and keep-alive idle limit
-	cacheMillis        time.Duration
+	listCacheTTL       time.Duration
 	grpcHandshake      time.Duration
+	hintUnlistened     bool // WithListenHints
+	clientBeat         time.Duration
 }
 
 func defaultOptions() options {
@@ -55,8 +57,10 @@ func defaultOptions() options {
 		contextPath:     "/nacos",
 		ackTimeout:      3 * time.Second,
 		httpTimeout:     60 * time.Second,
-		cacheMillis:     10 * time.Second,
+		listCacheTTL:    10 * time.Second,
 		grpcHandshake:   120 * time.Second,
+		hintUnlistened:  true,
+		clientBeat:      5 * time.Second,
 	}
 }
 
@@ -120,7 +124,20 @@ func WithClock(c clock.Clock) Option { return func(o *options) { o.clock = c } }
 // clients (the v1 SDKs) poll a service they hold. Nacos answers its
 // defaultCacheMillis switch, 10 s; a test that moves a WithClock past beat
 // timeouts can lower it so those clients see the result sooner.
-func WithCacheMillis(d time.Duration) Option { return func(o *options) { o.cacheMillis = d } }
+func WithCacheMillis(d time.Duration) Option { return func(o *options) { o.listCacheTTL = d } }
+
+// WithClientBeatInterval sets the clientBeatInterval that beat replies
+// give HTTP clients, Nacos's switch of that name (default 5 s): v1 SDKs beat
+// at that period from the first reply on.
+func WithClientBeatInterval(d time.Duration) Option { return func(o *options) { o.clientBeat = d } }
+
+// WithListenHints(false) notifies registered listeners only, as Nacos does.
+// By default a config change is also pushed to the namespace's config
+// connections that have not sent their first listen yet, so a watch added
+// with nacos-sdk-go v2's ListenConfig sees a change at once rather than at
+// the SDK's next 5 s listen tick. Clients ignore pushes for keys they do
+// not watch.
+func WithListenHints(on bool) Option { return func(o *options) { o.hintUnlistened = on } }
 
 // WithPushDelay sets the naming push debounce (Nacos: 500 ms; default 100 ms
 // so tests run fast).

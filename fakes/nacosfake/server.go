@@ -37,6 +37,7 @@ type Server struct {
 	services   map[svcKey]*service
 	conns      map[string]*conn
 	tokens     map[string]time.Time  // accessToken -> expiry
+	jwtKey     []byte                // signs access tokens
 	namespaces map[string]*Namespace // created through the console API
 	closed     bool
 	beatTimer  clock.Timer // next heartbeat check; guarded by mu
