@@ -2,6 +2,7 @@ package tlsca
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net"
 	"os"
@@ -85,5 +86,30 @@ func TestClientConfigFromFile(t *testing.T) {
 		if _, err := ClientConfigFromFile(p); err == nil {
 			t.Errorf("ClientConfigFromFile(%s) succeeded", p)
 		}
+	}
+}
+
+func TestIssueClientPEMChainsToTheCA(t *testing.T) {
+	ca, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, keyPEM, err := ca.IssueClientPEM("admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cert.Subject.CommonName != "admin" {
+		t.Fatalf("common name %q", cert.Subject.CommonName)
+	}
+	if _, err := cert.Verify(x509.VerifyOptions{Roots: ca.Pool(), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Fatal(err)
 	}
 }
