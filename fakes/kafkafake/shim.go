@@ -221,6 +221,38 @@ func (c *conn) nextFrame() error {
 	if err := reqcheck.Check(body); err != nil {
 		return c.reject("%s v%d: %v", kmsg.Key(key).Name(), version, err)
 	}
+	if err := c.watch(key, version, corr, body); err != nil {
+		return err
+	}
+	if _, _, d := c.shim.delays.Check(kmsg.Key(key).Name()); d > 0 {
+		if !c.shim.delays.Sleep(d) { // cut short: the server is closing
+			c.drop()
+			return net.ErrClosed
+		}
+	}
+	return nil
+}
+
+// readSize reads the next frame's length prefix. It sets one deadline per
+// frame: the frame (and, on the first, the TLS handshake) must arrive
+// within it, as Kafka's Selector closes a channel after
+// connections.max.idle.ms without a complete receive.
+func (c *conn) readSize() (size [4]byte, err error) {
+	if c.shim.idle > 0 {
+		if err := c.Conn.SetReadDeadline(time.Now().Add(c.shim.idle)); err != nil {
+			return size, err
+		}
+	}
+	if _, err := io.ReadFull(c.r, size[:]); err != nil {
+		return size, err
+	}
+	c.shim.framesStarted.Add(1)
+	return size, nil
+}
+
+// watch notes the requests whose answers the shim rewrites and rewrites the
+// ones kfake should see differently.
+func (c *conn) watch(key, version int16, corr int32, body []byte) error {
 	switch key {
 	case int16(kmsg.ApiVersions):
 		c.expect(corr, pendingResp{kind: respAPIVersions, version: version})
@@ -253,30 +285,7 @@ func (c *conn) nextFrame() error {
 	case int16(kmsg.Produce):
 		c.produceRequest(version, corr, body)
 	}
-	if _, _, d := c.shim.delays.Check(kmsg.Key(key).Name()); d > 0 {
-		if !c.shim.delays.Sleep(d) { // cut short: the server is closing
-			c.drop()
-			return net.ErrClosed
-		}
-	}
 	return nil
-}
-
-// readSize reads the next frame's length prefix. It sets one deadline per
-// frame: the frame (and, on the first, the TLS handshake) must arrive
-// within it, as Kafka's Selector closes a channel after
-// connections.max.idle.ms without a complete receive.
-func (c *conn) readSize() (size [4]byte, err error) {
-	if c.shim.idle > 0 {
-		if err := c.Conn.SetReadDeadline(time.Now().Add(c.shim.idle)); err != nil {
-			return size, err
-		}
-	}
-	if _, err := io.ReadFull(c.r, size[:]); err != nil {
-		return size, err
-	}
-	c.shim.framesStarted.Add(1)
-	return size, nil
 }
 
 // readFrame reads a frame of n body bytes into rbuf, growing the buffer as
