@@ -3,7 +3,6 @@ package kafkafake
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/brokerkit/brokerkit/fault"
+	"github.com/brokerkit/brokerkit/internal/stalltest"
 )
 
 // heapNow returns HeapInuse and TotalAlloc after a collection.
@@ -40,19 +40,7 @@ func waitFrames(t *testing.T, s *Server, n int64) {
 // deadline instead.
 func waitClosed(t *testing.T, c net.Conn) {
 	t.Helper()
-	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
-	buf := make([]byte, 512)
-	for {
-		_, err := c.Read(buf)
-		if err == nil {
-			continue
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("connection still open: %v", err)
-		}
-		return
-	}
+	require.NoError(t, stalltest.WaitClosed(c, 5*time.Second))
 }
 
 // TestLargeAnnouncedFramesAreReadIncrementally is issue 14 item 3: a length

@@ -207,15 +207,7 @@ func TestAdminPartitionCountsAreBounded(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, pulsarfake.WithMaxPartitions(16))
 	put := func(method, topic, body string) (int, string) {
-		req, err := http.NewRequest(method, srv.AdminURL()+"/admin/v2/persistent/public/default/"+topic+"/partitions", strings.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var out map[string]string
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out["reason"]
+		return adminReasonOf(t, srv, method, "/admin/v2/persistent/public/default/"+topic+"/partitions", body)
 	}
 	code, _ := put(http.MethodPut, "huge", "2147483648")
 	require.Equal(t, http.StatusBadRequest, code)
@@ -236,17 +228,7 @@ func TestAdminPartitionCountsAreBounded(t *testing.T) {
 func TestNamesFollowTheBrokersRule(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	call := func(method, path, body string) (int, string) {
-		req, err := http.NewRequest(method, srv.AdminURL()+path, strings.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var out map[string]string
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out["reason"]
-	}
+	call := func(method, path, body string) (int, string) { return adminReasonOf(t, srv, method, path, body) }
 	code, reason := call(http.MethodPut, "/admin/v2/tenants/bad%20tenant", `{}`)
 	require.Equal(t, http.StatusPreconditionFailed, code)
 	require.Equal(t, "Tenant name is not valid", reason)
@@ -264,4 +246,19 @@ func TestNamesFollowTheBrokersRule(t *testing.T) {
 	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: "persistent://public/default/ünïcode-ok"})
 	require.NoError(t, err)
 	p.Close()
+}
+
+// adminReasonOf sends a JSON admin request and returns the status and the
+// broker's {"reason": ...}.
+func adminReasonOf(t *testing.T, srv *pulsarfake.Server, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.AdminURL()+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]string
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out["reason"]
 }

@@ -4,6 +4,7 @@ package stalltest
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -24,8 +25,16 @@ func Closed(t testing.TB, addr string, start []byte, limit time.Duration) {
 			t.Fatal(err)
 		}
 	}
+	if err := WaitClosed(c, limit); err != nil {
+		t.Fatalf("%s: %v after %q", addr, err, start)
+	}
+}
+
+// WaitClosed reads from c, ignoring what the server writes, until the
+// server closes it; it returns an error if c is still open after limit.
+func WaitClosed(c net.Conn, limit time.Duration) error {
 	if err := c.SetReadDeadline(time.Now().Add(limit)); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	buf := make([]byte, 4096)
 	for {
@@ -35,8 +44,8 @@ func Closed(t testing.TB, addr string, start []byte, limit time.Duration) {
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("%s: connection still open %v after %q", addr, limit, start)
+			return fmt.Errorf("connection still open after %v", limit)
 		}
-		return
+		return nil
 	}
 }
