@@ -8,13 +8,14 @@ TIMEOUT (e.g. 7m) is the budget of the whole run. Each package's top-level tests
 run side by side (test2json). A test that panics kills its process; the
 shard then goes on with the tests that did not run yet, so one crash costs
 one test. Names are package.Test or package.Test/subtest."""
-import json, subprocess, sys, threading, time
+import collections, json, subprocess, sys, threading, time
 
 expected_file, shards, timeout, *pkgs = sys.argv[1:]
 shards = int(shards)
 unit = {"s": 1, "m": 60, "h": 3600}
 deadline = time.monotonic() + int(timeout[:-1]) * unit[timeout[-1]]
 results, lock = {}, threading.Lock()
+output = collections.defaultdict(lambda: collections.deque(maxlen=40))  # last lines per test
 toplevel = []
 
 
@@ -35,6 +36,9 @@ def run_shard(name, dirname, binary, tests):
                 if not t:
                     continue
                 seen.add(t.split("/")[0])
+                if ev.get("Action") == "output":
+                    with lock:
+                        output[name + "." + t].append(ev.get("Output", "").rstrip("\n"))
                 if ev.get("Action") in ("pass", "fail", "skip"):
                     with lock:
                         results[name + "." + t] = ev["Action"]
@@ -77,5 +81,9 @@ if lost:
     print(f"{len(lost)} tests on .ci/pulsar/expected-pass.txt did not pass:")
     for t in lost:
         print("  LOST    ", t, results.get(t, "not run"))
+    for t in lost:  # why: the test's own last lines
+        print(f"--- last output of {t}:")
+        for line in output.get(t, ["(none)"]):
+            print("    " + line)
     sys.exit(1)
 print(f"all {len(expected)} expected tests passed")
