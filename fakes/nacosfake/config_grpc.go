@@ -15,13 +15,15 @@ type configReq struct {
 // built"), never accepted and dropped, so a test relying on one fails.
 var grayRefused = configErr{500, "nacosfake: gray (beta/tag) config releases are not supported"}
 
-func handleConfigQuery(s *Server, _ *conn, p *payload) (map[string]any, *rpcErr) {
+func handleConfigQuery(s *Server, cn *conn, p *payload) (map[string]any, *rpcErr) {
 	var r configReq
 	if e := decodeBody(p, &r); e != nil {
 		return nil, e
 	}
+	k := newConfigKey(r.Tenant, r.Group, r.DataID)
 	s.mu.Lock()
-	c := s.configs[newConfigKey(r.Tenant, r.Group, r.DataID)]
+	s.syncedLocked(cn, k)
+	c := s.configs[k]
 	var cp Config
 	if c != nil {
 		cp = *c
@@ -112,7 +114,9 @@ func handleConfigBatchListen(s *Server, c *conn, p *payload) (map[string]any, *r
 			s.listeners[k] = m
 		}
 		m[c.id] = lc.Tenant // pushes echo the tenant spelling the client used
-		if s.configMD5Locked(k) != lc.MD5 {
+		if s.configMD5Locked(k) == lc.MD5 {
+			s.syncedLocked(c, k)
+		} else {
 			changed = append(changed, map[string]string{"dataId": lc.DataID, "group": lc.Group, "tenant": lc.Tenant})
 		}
 	}
