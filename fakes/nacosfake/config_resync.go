@@ -20,7 +20,7 @@ func (s *Server) awaitSyncLocked(c *conn, k configKey) {
 		c.unsynced = map[configKey]int{}
 	}
 	c.unsynced[k] = 0
-	s.scheduleResync(c.id, k, s.configMD5Locked(k))
+	s.scheduleResync(c.id, k, s.listenMD5Locked(k, c.clientIP))
 }
 
 func (s *Server) scheduleResync(connID string, k configKey, md5 string) {
@@ -40,7 +40,7 @@ func (s *Server) resync(connID string, k configKey, md5 string) {
 	n, waiting := c.unsynced[k]
 	tenant, listens := s.listeners[k][connID]
 	switch {
-	case !waiting || s.configMD5Locked(k) != md5:
+	case !waiting || s.listenMD5Locked(k, c.clientIP) != md5:
 		return // in sync, or a newer change has its own check
 	case !listens || n >= maxResyncs:
 		delete(c.unsynced, k)

@@ -32,6 +32,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	configs    map[configKey]*Config
+	grays      map[configKey]*grays            // beta and tag releases (config_gray.go)
 	listeners  map[configKey]map[string]string // key -> connID -> tenant as the client sent it
 	pollers    map[*poller]struct{}
 	services   map[svcKey]*service
@@ -67,6 +68,7 @@ func New(opts ...Option) (*Server, error) {
 	s := &Server{
 		opts:       defaultOptions(),
 		configs:    map[configKey]*Config{},
+		grays:      map[configKey]*grays{},
 		listeners:  map[configKey]map[string]string{},
 		pollers:    map[*poller]struct{}{},
 		services:   map[svcKey]*service{},
@@ -298,6 +300,7 @@ func (s *Server) Reset() {
 	for k := range s.configs {
 		s.removeLocked(k)
 	}
+	clear(s.grays)
 	clear(s.namespaces)
 	for _, svc := range s.services {
 		svc.explicit = false
