@@ -108,10 +108,15 @@ func (c *v2HTTPConfig) send(ctx context.Context, method, path string, form url.V
 	return resp.StatusCode, b, err
 }
 
-// call sends a v2 request and decodes its Result envelope into data.
+// call sends a v2 config request and decodes its Result envelope into data.
 func (c *v2HTTPConfig) call(ctx context.Context, method string, form url.Values, data any) error {
 	form.Set("namespaceId", c.ns)
-	status, body, err := c.send(ctx, method, "/v2/cs/config", form)
+	return c.v2(ctx, method, "/v2/cs/config", form, data)
+}
+
+// v2 sends a v2 request and decodes its Result envelope into data.
+func (c *v2HTTPConfig) v2(ctx context.Context, method, path string, form url.Values, data any) error {
+	status, body, err := c.send(ctx, method, path, form)
 	if err != nil {
 		return err
 	}
