@@ -320,3 +320,24 @@ func TestHTTPV2NamingMeetsSDK(t *testing.T) {
 	v2Data(t, srv, "/v2/ns/client/list", &ids)
 	require.False(t, slices.Contains(ids, "10.1.0.1:7000#true"))
 }
+
+// The kind a v2 create fixes survives a restart from the data dir (the
+// log, then the snapshot a clean close writes).
+func TestHTTPV2ServiceKindPersists(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := nacosfake.New(nacosfake.WithDataDir(dir))
+	require.NoError(t, err)
+	r := do(t, "POST", srv.URL()+"/v2/ns/service", url.Values{"serviceName": {"p"}}, nil)
+	require.Equal(t, 200, r.code, r.body)
+	refused := func(s *nacosfake.Server) {
+		t.Helper()
+		r := do(t, "POST", s.URL()+"/v2/ns/instance", url.Values{"serviceName": {"p"}, "ip": {"10.0.0.1"}, "port": {"1"}}, nil)
+		require.Equal(t, 400, r.code, r.body)
+		require.Contains(t, r.body, "is persistent service")
+	}
+	require.NoError(t, srv.Restart())
+	refused(srv)
+	require.NoError(t, srv.Close())
+	again := newServer(t, nacosfake.WithDataDir(dir))
+	refused(again)
+}
