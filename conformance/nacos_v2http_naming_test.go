@@ -48,18 +48,15 @@ func (h *v2HTTPNamingHarness) Service() conformance.NamingService {
 }
 
 func (h *v2HTTPNamingHarness) Client(ctx context.Context) (conformance.NamingClient, error) {
-	c, err := newV2HTTPConfig(ctx, h.env, h.env.Endpoint(), "")
-	if err != nil {
-		return nil, err
-	}
-	return &v2HTTPNaming{c: c, stop: make(chan struct{})}, nil
+	return newV2HTTPNaming(newV2HTTPConfig(ctx, h.env, h.env.Endpoint(), ""))
 }
 
 func (h *v2HTTPNamingHarness) BadCredentialsClient(ctx context.Context) (conformance.NamingClient, error) {
-	env := nacostest.New(h.t, nacostest.WithUser("conformance", "secret"))
-	ep := env.Endpoint()
-	ep.Password = "not-" + ep.Password
-	c, err := newV2HTTPConfig(ctx, env, ep, "")
+	return newV2HTTPNaming(badV2HTTPClient(ctx, h.t))
+}
+
+// newV2HTTPNaming wraps a logged-in v2 HTTP client (the config harness's).
+func newV2HTTPNaming(c *v2HTTPConfig, err error) (conformance.NamingClient, error) {
 	if err != nil {
 		return nil, err
 	}

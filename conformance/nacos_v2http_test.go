@@ -50,7 +50,12 @@ func (h *v2HTTPConfigHarness) Client(ctx context.Context, ns string) (conformanc
 }
 
 func (h *v2HTTPConfigHarness) BadCredentialsClient(ctx context.Context) (conformance.ConfigClient, error) {
-	env := nacostest.New(h.t, nacostest.WithUser("conformance", "secret"))
+	return badV2HTTPClient(ctx, h.t)
+}
+
+// badV2HTTPClient logs in to a server with auth on, with a wrong password.
+func badV2HTTPClient(ctx context.Context, t *testing.T) (*v2HTTPConfig, error) {
+	env := nacostest.New(t, nacostest.WithUser("conformance", "secret"))
 	ep := env.Endpoint()
 	ep.Password = "not-" + ep.Password
 	return newV2HTTPConfig(ctx, env, ep, "")

@@ -252,11 +252,7 @@ func httpV2RegisterInstance(s *Server, w http.ResponseWriter, _ *http.Request, q
 	if !ok {
 		return
 	}
-	in.httpManaged = in.Ephemeral
-	s.mu.Lock()
-	e := s.setOwnerLocked(k, httpOwner(in), []*Instance{in})
-	s.mu.Unlock()
-	if e != nil {
+	if e := s.registerHTTPInstance(k, in); e != nil {
 		v2StoreError(w, e)
 		return
 	}
