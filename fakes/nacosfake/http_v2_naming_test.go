@@ -2,6 +2,7 @@ package nacosfake_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -141,6 +142,10 @@ func TestHTTPV2Instance(t *testing.T) {
 	v2Data(t, srv, "/v2/ns/instance/list?serviceName=pay&groupName=G", &info)
 	require.Empty(t, info.Hosts, "a disabled instance is not listed")
 	require.Len(t, srv.Instances("", "G", "pay"), 1)
+
+	r := do(t, "POST", srv.URL()+"/v2/ns/instance", url.Values{"serviceName": {"ghost"}, "ip": {"10.0.0.1"}, "port": {"80"}, "clusterName": {"a b"}}, nil)
+	require.Equal(t, 400, r.code, r.body)
+	require.Equal(t, []string{"public/G@@pay"}, srv.Services(), "a refused instance creates no service")
 }
 
 // The v2 service endpoints, ServiceControllerV2's shapes and errors. A
@@ -336,6 +341,7 @@ func TestHTTPV2ServiceKindPersists(t *testing.T) {
 		require.Contains(t, r.body, "is persistent service")
 	}
 	require.NoError(t, srv.Restart())
+	http.DefaultClient.CloseIdleConnections() // a POST on a connection the restart closed is not retried
 	refused(srv)
 	require.NoError(t, srv.Close())
 	again := newServer(t, nacosfake.WithDataDir(dir))

@@ -143,6 +143,7 @@ func (s *Server) setOwnerLocked(k svcKey, owner string, insts []*Instance) *rpcE
 	}
 	for _, in := range insts {
 		if e := prepInstance(k, in); e != nil {
+			s.gcServiceLocked(svc) // a refused first instance leaves no service
 			return e
 		}
 		if eph, known := svc.kind(owner); known && eph != in.Ephemeral {
