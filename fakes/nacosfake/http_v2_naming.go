@@ -334,7 +334,7 @@ func httpV2GetInstance(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	}
 	k := v2Key(q)
 	cluster := q.Get("clusterName")
-	if !q.Has("clusterName") {
+	if cluster == "" { // Spring's defaultValue also stands in for an empty value
 		cluster = DefaultCluster
 	}
 	s.mu.Lock()

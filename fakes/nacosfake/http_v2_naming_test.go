@@ -55,6 +55,7 @@ func TestHTTPV2Instance(t *testing.T) {
 		{"register a second", "POST", "/v2/ns/instance", reg("ip", "10.0.0.2", "healthy", "false"), nil, 200, ok},
 		{"detail", "GET", "/v2/ns/instance?serviceName=pay&groupName=G&ip=10.0.0.1&port=80", nil, nil, 200,
 			v2OK(`{"serviceName":"G@@pay","ip":"10.0.0.1","port":80,"clusterName":"DEFAULT","weight":2,"healthy":true,"instanceId":"10.0.0.1#80#DEFAULT#G@@pay","metadata":{"v":"1"}}`)},
+		{"detail with an empty cluster", "GET", "/v2/ns/instance?serviceName=pay&groupName=G&ip=10.0.0.1&port=80&clusterName=", nil, nil, 200, ""},
 		{"v1 sees it", "GET", "/v1/ns/instance?serviceName=G@@pay&ip=10.0.0.1&port=80", nil, nil, 200, ""},
 		{"detail in another cluster", "GET", "/v2/ns/instance?serviceName=pay&groupName=G&ip=10.0.0.1&port=80&clusterName=east", nil, nil, 404,
 			v2Err(20004, "resource not found", "no matched ip found!")},
