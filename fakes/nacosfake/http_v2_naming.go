@@ -16,6 +16,7 @@ const (
 	OpHTTPV2RegisterInstance   Op = "POST /nacos/v2/ns/instance"
 	OpHTTPV2DeregisterInstance Op = "DELETE /nacos/v2/ns/instance"
 	OpHTTPV2UpdateInstance     Op = "PUT /nacos/v2/ns/instance"
+	OpHTTPV2PatchInstance      Op = "PATCH /nacos/v2/ns/instance"
 	OpHTTPV2GetInstance        Op = "GET /nacos/v2/ns/instance"
 	OpHTTPV2ListInstances      Op = "GET /nacos/v2/ns/instance/list"
 	OpHTTPV2UpdateMetadata     Op = "PUT /nacos/v2/ns/instance/metadata/batch"
@@ -42,6 +43,7 @@ var httpV2NamingRoutes = []httpRoute{
 	{OpHTTPV2RegisterInstance, false, httpV2RegisterInstance},
 	{OpHTTPV2DeregisterInstance, false, httpV2DeregisterInstance},
 	{OpHTTPV2UpdateInstance, false, httpV2UpdateInstance},
+	{OpHTTPV2PatchInstance, false, httpV2PatchInstance},
 	{OpHTTPV2GetInstance, false, httpV2GetInstance},
 	{OpHTTPV2ListInstances, false, httpV2ListInstances},
 	{OpHTTPV2UpdateMetadata, false, httpV2UpdateMetadata},
@@ -63,6 +65,9 @@ var httpV2NamingRoutes = []httpRoute{
 	{OpHTTPUpdateHealth, false, httpUpdateHealth},
 	{OpHTTPUpdateHealthInstance, false, httpUpdateHealth},
 }
+
+// weightRange is checkWeight's refusal.
+const weightRange = "instance format invalid: The weights range from 0.0 to 10000.0"
 
 // Nacos's v2 ErrorCode messages for the codes the naming API answers.
 var v2ErrorMessages = map[int]string{
@@ -145,6 +150,21 @@ func v2Param(w http.ResponseWriter, q url.Values, name, typ string, def any) (an
 	return v, true
 }
 
+// v2Required reads a required @RequestParam: absent is
+// MissingServletRequestParameterException (400, 10000).
+func v2Required(w http.ResponseWriter, q url.Values, name, typ string) (any, bool) {
+	if !q.Has(name) {
+		simple := strings.TrimPrefix(javaTypes[typ], "java.lang.")
+		if simple == "" {
+			simple = "String"
+		}
+		writeResult(w, http.StatusBadRequest, 10000, "parameter missing",
+			"Required request parameter '"+name+"' for method parameter type "+simple+" is not present")
+		return nil, false
+	}
+	return v2Param(w, q, name, typ, nil)
+}
+
 // convertParam converts like Spring, returning the Java exception text on failure.
 func convertParam(raw, typ string) (any, string) {
 	switch typ {
@@ -204,7 +224,7 @@ func v2InstanceForm(w http.ResponseWriter, q url.Values) (*Instance, svcKey, boo
 		in.Weight = v.(float64)
 	}
 	if in.Weight < 0 || in.Weight > 10000 {
-		v2Error(w, http.StatusBadRequest, 21001, "instance format invalid: The weights range from 0.0 to 10000.0")
+		v2Error(w, http.StatusBadRequest, 21001, weightRange)
 		return nil, svcKey{}, false
 	}
 	for name, dst := range map[string]*bool{"healthy": &in.Healthy, "enabled": &in.Enabled, "ephemeral": &in.Ephemeral} {
@@ -323,41 +343,92 @@ func httpV2GetInstance(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	if v2Missing(w, q, "serviceName", "ip") {
 		return
 	}
-	if !q.Has("port") {
-		writeResult(w, http.StatusBadRequest, 10000, "parameter missing",
-			"Required request parameter 'port' for method parameter type Integer is not present")
-		return
-	}
-	port, ok := v2Param(w, q, "port", "int", 0)
+	port, ok := v2Required(w, q, "port", "int")
 	if !ok {
 		return
 	}
 	k := v2Key(q)
-	cluster := q.Get("clusterName")
-	if cluster == "" { // Spring's defaultValue also stands in for an empty value
-		cluster = DefaultCluster
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	in := s.v2InstanceLocked(w, k, q.Get("clusterName"), q.Get("ip"), port.(int))
+	if in == nil {
+		return
+	}
+	md := in.Metadata
+	if md == nil {
+		md = map[string]string{}
+	}
+	writeSuccess(w, v2InstanceDetail{k.grouped(), in.IP, in.Port, in.Cluster, in.Weight, in.Healthy, in.InstanceID, md})
+}
+
+// v2InstanceLocked finds the instance at ip:port in cluster (empty is
+// DEFAULT, as Spring's defaultValue), else answers Nacos's 404s.
+func (s *Server) v2InstanceLocked(w http.ResponseWriter, k svcKey, cluster, ip string, port int) *Instance {
+	if cluster == "" {
+		cluster = DefaultCluster
+	}
 	var all []*Instance
 	if svc := s.services[k]; svc != nil {
 		all = svc.instances()
 	}
 	if len(all) == 0 {
 		v2Error(w, http.StatusNotFound, 20004, "no ips found for cluster "+cluster+" in service "+k.grouped())
-		return
+		return nil
 	}
 	for _, in := range all {
-		if in.Cluster == cluster && in.IP == q.Get("ip") && in.Port == port.(int) {
-			md := in.Metadata
-			if md == nil {
-				md = map[string]string{}
-			}
-			writeSuccess(w, v2InstanceDetail{k.grouped(), in.IP, in.Port, cluster, in.Weight, in.Healthy, in.InstanceID, md})
-			return
+		if in.Cluster == cluster && in.IP == ip && in.Port == port {
+			return in
 		}
 	}
 	v2Error(w, http.StatusNotFound, 20004, "no matched ip found!")
+	return nil
+}
+
+// httpV2PatchInstance is InstanceControllerV2.patch: every parameter is
+// required (Spring's @RequestParam), serviceName is group@@name, and the
+// answer is a bare "ok". Metadata (when not blank) replaces, weight and
+// enabled are set.
+func httpV2PatchInstance(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
+	vals := map[string]any{}
+	for _, p := range []struct{ name, typ string }{{"serviceName", "string"}, {"ip", "string"}, {"port", "int"},
+		{"weight", "double"}, {"enabled", "bool"}, {"metadata", "string"}} {
+		v, ok := v2Required(w, q, p.name, p.typ)
+		if !ok {
+			return
+		}
+		vals[p.name] = v
+	}
+	if !v2GroupedName(w, q.Get("serviceName")) {
+		return
+	}
+	var md map[string]string
+	if strings.TrimSpace(q.Get("metadata")) != "" {
+		var ok bool
+		if md, ok = v2Metadata(w, q.Get("metadata")); !ok {
+			return
+		}
+	}
+	weight := vals["weight"].(float64)
+	if weight < 0 || weight > 10000 {
+		v2Error(w, http.StatusBadRequest, 21001, weightRange)
+		return
+	}
+	k, _ := httpSvcKey(url.Values{"serviceName": {q.Get("serviceName")}, "namespaceId": {q.Get("namespaceId")}})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := s.v2InstanceLocked(w, k, q.Get("cluster"), q.Get("ip"), vals["port"].(int))
+	if in == nil {
+		return
+	}
+	if md != nil {
+		in.Metadata = md
+	}
+	in.Weight, in.Enabled = weight, vals["enabled"].(bool)
+	s.serviceChangedLocked(s.services[k])
+	if !in.Ephemeral {
+		s.persistOwnerLocked(k, in.Owner)
+	}
+	writeText(w, http.StatusOK, "ok")
 }
 
 // httpV2ListInstances answers the ServiceInfo of enabled instances, named
@@ -474,16 +545,24 @@ func httpV2Beat(s *Server, w http.ResponseWriter, r *http.Request, q url.Values)
 	if _, ok := v2Param(w, q, "port", "int", 0); !ok {
 		return
 	}
-	group, _, ok := strings.Cut(q.Get("serviceName"), "@@")
+	if v2GroupedName(w, q.Get("serviceName")) {
+		httpBeat(s, w, r, q)
+	}
+}
+
+// v2GroupedName is NamingUtils.checkServiceNameFormat: group@@name, or a
+// 400 IllegalArgumentException.
+func v2GroupedName(w http.ResponseWriter, name string) bool {
+	group, _, ok := strings.Cut(name, "@@")
 	switch {
 	case !ok:
 		v2Error(w, http.StatusBadRequest, 20002, "Param 'serviceName' is illegal, it should be format as 'groupName@@serviceName'")
-		return
+		return false
 	case group == "":
 		v2Error(w, http.StatusBadRequest, 20002, "Param 'serviceName' is illegal, groupName can't be empty")
-		return
+		return false
 	}
-	httpBeat(s, w, r, q)
+	return true
 }
 
 // ---- services ----

@@ -144,6 +144,29 @@ func TestHTTPV2Instance(t *testing.T) {
 	require.Empty(t, info.Hosts, "a disabled instance is not listed")
 	require.Len(t, srv.Instances("", "G", "pay"), 1)
 
+	patch := func(kv ...string) url.Values {
+		v := url.Values{"serviceName": {"G@@pay"}, "ip": {"10.0.0.2"}, "port": {"80"}, "weight": {"4"}, "enabled": {"true"}, "metadata": {""}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	noWeight := patch()
+	noWeight.Del("weight")
+	runHTTPCases(t, srv, []httpCase{
+		{"patch without weight", "PATCH", "/v2/ns/instance", noWeight, nil, 400,
+			v2Err(10000, "parameter missing", "Required request parameter 'weight' for method parameter type Double is not present")},
+		{"patch a bare service name", "PATCH", "/v2/ns/instance", patch("serviceName", "pay"), nil, 400,
+			v2Err(20002, "parameter validate error", "Param 'serviceName' is illegal, it should be format as 'groupName@@serviceName'")},
+		{"patch an unknown ip", "PATCH", "/v2/ns/instance", patch("ip", "10.9.9.9"), nil, 404,
+			v2Err(20004, "resource not found", "no matched ip found!")},
+		{"patch", "PATCH", "/v2/ns/instance", patch(), nil, 200, "ok"},
+		{"patched, metadata kept", "GET", "/v2/ns/instance?serviceName=pay&groupName=G&ip=10.0.0.2&port=80", nil, nil, 200,
+			v2OK(`{"serviceName":"G@@pay","ip":"10.0.0.2","port":80,"clusterName":"DEFAULT","weight":4,"healthy":false,"instanceId":"10.0.0.2#80#DEFAULT#G@@pay","metadata":{"k":"v","zone":"a"}}`)},
+	})
+	v2Data(t, srv, "/v2/ns/instance/list?serviceName=pay&groupName=G", &info)
+	require.Len(t, info.Hosts, 1, "enabled again")
+
 	r := do(t, "POST", srv.URL()+"/v2/ns/instance", url.Values{"serviceName": {"ghost"}, "ip": {"10.0.0.1"}, "port": {"80"}, "clusterName": {"a b"}}, nil)
 	require.Equal(t, 400, r.code, r.body)
 	require.Equal(t, []string{"public/G@@pay"}, srv.Services(), "a refused instance creates no service")
