@@ -1,6 +1,7 @@
 package nacosfake
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,8 +10,24 @@ import (
 
 // The /v2/ns/client endpoints (ClientInfoControllerV2). A Nacos naming
 // client is a gRPC connection of the naming module (its id is the
-// connection id) or an HTTP ip:port#ephemeral client, the owner of the
-// instances it registered. Seeded instances belong to no client.
+// connection id) or an HTTP ip:port#ephemeral client: the owner of the
+// instances it registered, or a v1 list caller subscribed for UDP pushes
+// (clientIP:udpPort#true). Seeded instances belong to no client.
+
+// udpClientID is the ip:port client a UDP subscription belongs to.
+func udpClientID(sub *udpSub) string { return sub.addr.String() + "#true" }
+
+// udpSubsOfLocked returns svc's live UDP subscriptions of client id.
+func (s *Server) udpSubsOfLocked(svc *service, id string) []*udpSub {
+	s.pruneUDPSubsLocked(svc)
+	var out []*udpSub
+	for _, sub := range svc.udpSubs {
+		if udpClientID(sub) == id {
+			out = append(out, sub)
+		}
+	}
+	return out
+}
 
 // namingClientLocked reports whether id is a live naming client.
 func (s *Server) namingClientLocked(id string) (c *conn, ok bool) {
@@ -21,7 +38,7 @@ func (s *Server) namingClientLocked(id string) (c *conn, ok bool) {
 		return nil, false
 	}
 	for _, svc := range s.services {
-		if len(svc.owners[id]) > 0 {
+		if len(svc.owners[id]) > 0 || len(s.udpSubsOfLocked(svc, id)) > 0 {
 			return nil, true
 		}
 	}
@@ -41,6 +58,10 @@ func (s *Server) namingClientsLocked() []string {
 			if len(insts) > 0 && s.conns[owner] == nil && strings.Contains(owner, "#") && !strings.HasPrefix(owner, "seed:") {
 				ids[owner] = true
 			}
+		}
+		s.pruneUDPSubsLocked(svc)
+		for _, sub := range svc.udpSubs {
+			ids[udpClientID(sub)] = true
 		}
 	}
 	out := make([]string, 0, len(ids))
@@ -118,6 +139,9 @@ func httpV2GetClient(s *Server, w http.ResponseWriter, _ *http.Request, q url.Va
 		for _, in := range svc.owners[id] {
 			last = max(last, in.LastBeat.UnixMilli())
 		}
+		for _, sub := range s.udpSubsOfLocked(svc, id) {
+			last = max(last, sub.expires.Add(-udpSubTTL).UnixMilli())
+		}
 	}
 	i := strings.LastIndexByte(addr, ':')
 	writeSuccess(w, v2IPPortClient{id, eph == "true", last, "ipPort", addr[:i], addr[i+1:]})
@@ -184,11 +208,13 @@ func httpV2ClientSubscribed(s *Server, w http.ResponseWriter, _ *http.Request, q
 		SubscriberInfo info   `json:"subscriberInfo"`
 	}
 	out := []item{}
-	if c != nil {
-		for _, svc := range s.sortedServicesLocked() {
-			if _, ok := svc.subs[id]; ok {
-				out = append(out, item{svc.key.ns, svc.key.group, svc.key.name, info{"unknown", c.clientVersion, c.clientIP}})
-			}
+	for _, svc := range s.sortedServicesLocked() {
+		if _, ok := svc.subs[id]; ok && c != nil {
+			out = append(out, item{svc.key.ns, svc.key.group, svc.key.name, info{"unknown", c.clientVersion, c.clientIP}})
+		}
+		if subs := s.udpSubsOfLocked(svc, id); len(subs) > 0 {
+			// The fake keeps neither the caller's app nor its User-Agent.
+			out = append(out, item{svc.key.ns, svc.key.group, svc.key.name, info{"", "", subs[0].addr.String()}})
 		}
 	}
 	writeSuccess(w, out)
@@ -221,8 +247,9 @@ func httpV2ServicePublishers(s *Server, w http.ResponseWriter, _ *http.Request, 
 	writeSuccess(w, out)
 }
 
-// httpV2ServiceSubscribers lists the gRPC subscribers of a service (port 0,
-// as Nacos records them), filtered by ip and port when given.
+// httpV2ServiceSubscribers lists the subscribers of a service, gRPC ones
+// (port 0, as Nacos records them) then UDP ones, filtered by ip and port
+// when given.
 func httpV2ServiceSubscribers(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 	k, port, ok := v2ClientServiceParams(w, q)
 	if !ok {
@@ -243,12 +270,21 @@ func httpV2ServiceSubscribers(s *Server, w http.ResponseWriter, _ *http.Request,
 		}
 		slices.Sort(ids)
 		for _, id := range ids {
-			c := s.conns[id]
-			if c == nil || (q.Has("ip") && q.Get("ip") != c.clientIP) || (port != nil && *port != 0) {
-				continue
+			if c := s.conns[id]; c != nil {
+				out = append(out, item{id, c.clientIP, 0})
 			}
-			out = append(out, item{id, c.clientIP, 0})
 		}
+		s.pruneUDPSubsLocked(svc)
+		udp := map[string]item{}
+		for _, sub := range svc.udpSubs {
+			udp[udpClientID(sub)] = item{udpClientID(sub), sub.addr.IP.String(), sub.addr.Port}
+		}
+		for _, id := range slices.Sorted(maps.Keys(udp)) {
+			out = append(out, udp[id])
+		}
+		out = slices.DeleteFunc(out, func(it item) bool {
+			return q.Has("ip") && q.Get("ip") != it.IP || port != nil && *port != it.Port
+		})
 	}
 	writeSuccess(w, out)
 }

@@ -371,3 +371,28 @@ func TestHTTPV2ServiceKindPersists(t *testing.T) {
 	again := newServer(t, nacosfake.WithDataDir(dir))
 	refused(again)
 }
+
+// A v1 instance/list caller with a udpPort is an ip:port client of Nacos
+// with a subscription.
+func TestHTTPV2ClientsIncludeUDPSubscribers(t *testing.T) {
+	srv := newServer(t)
+	r := do(t, "GET", srv.URL()+"/v1/ns/instance/list?serviceName=u&clientIP=127.0.0.1&udpPort=40001", nil, nil)
+	require.Equal(t, 200, r.code, r.body)
+	id := "127.0.0.1:40001#true"
+	var ids []string
+	v2Data(t, srv, "/v2/ns/client/list", &ids)
+	require.Equal(t, []string{id}, ids)
+	var detail map[string]any
+	v2Data(t, srv, "/v2/ns/client?clientId="+url.QueryEscape(id), &detail)
+	require.Equal(t, "ipPort", detail["clientType"])
+	require.Equal(t, "40001", detail["clientPort"])
+	var sub []map[string]any
+	v2Data(t, srv, "/v2/ns/client/subscribe/list?clientId="+url.QueryEscape(id), &sub)
+	require.Equal(t, []map[string]any{{"namespace": "public", "group": "DEFAULT_GROUP", "serviceName": "u",
+		"subscriberInfo": map[string]any{"app": "", "agent": "", "addr": "127.0.0.1:40001"}}}, sub)
+	var subs []map[string]any
+	v2Data(t, srv, "/v2/ns/client/service/subscriber/list?serviceName=u&ip=127.0.0.1", &subs)
+	require.Equal(t, []map[string]any{{"clientId": id, "ip": "127.0.0.1", "port": float64(40001)}}, subs)
+	v2Data(t, srv, "/v2/ns/client/service/subscriber/list?serviceName=u&port=0", &subs)
+	require.Empty(t, subs)
+}
