@@ -53,7 +53,7 @@ t0=$(date +%s)
 (cd "$suite/pulsar" && go test -c -o "$work/pulsar.test" .)
 (cd "$suite/pulsaradmin/pkg/admin" && go test -c -o "$work/admin.test" .)
 status=0
-/usr/bin/python3 .ci/pulsar/suite.py .ci/pulsar/expected-pass.txt "${SUITE_SHARDS:-4}" "${SUITE_TIMEOUT:-7m}" \
+/usr/bin/python3 .ci/gosuite.py "pulsar-client-go v0.19.0" .ci/pulsar/expected-pass.txt "${SUITE_SHARDS:-4}" "${SUITE_TIMEOUT:-7m}" \
   "pulsar:$suite/pulsar:$work/pulsar.test" "admin:$suite/pulsaradmin/pkg/admin:$work/admin.test" | tee "${SUITE_REPORT:-/dev/null}" || status=$?
 echo "--- suite built and ran in $(( $(date +%s) - t0 ))s"
 stop_up
