@@ -15,19 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mod=github.com/twmb/franz-go@$(go list -m -f '{{.Version}}' github.com/twmb/franz-go)
-if [ -z "${BROKERKIT_NETNS:-}" ]; then # the network is needed for this part only
-  src=$(go mod download -json "$mod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  (cd "$src" && go mod download)
-fi
-if [ -z "${BROKERKIT_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
-  exec env BROKERKIT_NETNS=1 unshare -n sh -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
-fi
 BACKEND=kafka
-. .ci/lib.sh
-src=$(go mod download -json "$mod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-suite="$work/suite"
-cp -r "$src" "$suite"
-chmod -R u+w "$suite"
+. .ci/gosuite.sh
 
 start_up --kafka-port 9092
 cat "$work/up.json"

@@ -14,18 +14,9 @@ cd "$(dirname "$0")/../.."
 mod=github.com/apache/pulsar-client-go@v0.19.0
 if [ -z "${BROKERKIT_NETNS:-}" ]; then # the network is needed for this part only
   command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
-  src=$(go mod download -json "$mod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  (cd "$src" && go mod download)
-fi
-if [ -z "${BROKERKIT_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
-  exec env BROKERKIT_NETNS=1 unshare -n sh -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
 fi
 BACKEND=pulsar
-. .ci/lib.sh
-src=$(go mod download -json "$mod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-suite="$work/suite"
-cp -r "$src" "$suite"
-chmod -R u+w "$suite"
+. .ci/gosuite.sh
 it="$suite/integration-tests"
 
 # The standalone's settings (integration-tests/conf/standalone.conf): 1 MiB
