@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""Runs compiled test binaries of pulsar-client-go's suite in shards and
-compares the results with the expected-pass list.
+"""Runs the compiled test binaries of an upstream client's own suite in
+shards and compares the results with an expected-pass list.
 
-usage: suite.py EXPECTED SHARDS TIMEOUT NAME:DIR:BINARY...
+usage: gosuite.py TITLE EXPECTED SHARDS TIMEOUT NAME:DIR:BINARY...
 
-TIMEOUT (e.g. 7m) is the budget of the whole run. Each package's top-level tests are dealt round-robin into SHARDS processes
-run side by side (test2json). A test that panics kills its process; the
-shard then goes on with the tests that did not run yet, so one crash costs
-one test. Names are package.Test or package.Test/subtest."""
+TITLE names the suite in the report (e.g. "pulsar-client-go v0.19.0").
+TIMEOUT (e.g. 7m) is the budget of the whole run. Each package's top-level
+tests are dealt round-robin into SHARDS processes run side by side
+(test2json). A test that panics kills its process; the shard then goes on
+with the tests that did not start yet (or were paused by t.Parallel), so one
+crash costs only the tests running at that moment. Names are package.Test or
+package.Test/subtest. The report prints FAILED/SKIPPED/NOT RUN tests, NEW
+lines for passing tests the list lacks, and LOST lines plus the last output
+of each listed test that did not pass (then the exit status is 1)."""
 import collections, json, subprocess, sys, threading, time
 
-expected_file, shards, timeout, *pkgs = sys.argv[1:]
+title, expected_file, shards, timeout, *pkgs = sys.argv[1:]
 shards = int(shards)
 unit = {"s": 1, "m": 60, "h": 3600}
 deadline = time.monotonic() + int(timeout[:-1]) * unit[timeout[-1]]
@@ -25,7 +30,7 @@ def run_shard(name, dirname, binary, tests):
         left = int(deadline - time.monotonic())
         cmd = ["go", "tool", "test2json", "-t", "-p", name, binary, "-test.v=test2json", "-test.count=1",
                f"-test.timeout={left}s", "-test.run", "^(" + "|".join(todo) + ")$"]
-        seen = set()
+        running, ended = set(), set()  # top-level tests executing / with a result
         with subprocess.Popen(cmd, cwd=dirname, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace") as p:
             for line in p.stdout:
                 try:
@@ -35,14 +40,23 @@ def run_shard(name, dirname, binary, tests):
                 t = ev.get("Test")
                 if not t:
                     continue
-                seen.add(t.split("/")[0])
-                if ev.get("Action") == "output":
+                action, top = ev.get("Action"), t.split("/")[0]
+                if t == top and action in ("run", "cont"):
+                    running.add(t)
+                elif t == top and action == "pause":  # t.Parallel: waits, has not run yet
+                    running.discard(t)
+                if action == "output":
                     with lock:
                         output[name + "." + t].append(ev.get("Output", "").rstrip("\n"))
-                if ev.get("Action") in ("pass", "fail", "skip"):
+                if action in ("pass", "fail", "skip"):
                     with lock:
-                        results[name + "." + t] = ev["Action"]
-        rest = [t for t in todo if t not in seen]
+                        results[name + "." + t] = action
+                    if t == top:
+                        running.discard(t)
+                        ended.add(t)
+        # A test still running when the process died is blamed for it (no
+        # result); the rest get another process.
+        rest = [t for t in todo if t not in ended and t not in running]
         if len(rest) == len(todo):
             break
         todo = rest
@@ -66,19 +80,19 @@ expected = {l.strip() for l in open(expected_file) if l.strip() and not l.starts
 passed = {t for t, a in results.items() if a == "pass"}
 by = {a: sorted(t for t in names if results.get(t) == a) for a in ("fail", "skip")}
 notrun = sorted(t for t in names if t not in results)
-print(f"pulsar-client-go v0.19.0 suite: {len(passed)} passed, {len(by['fail'])} failed, {len(by['skip'])} skipped, "
+print(f"{title} suite: {len(passed)} passed, {len(by['fail'])} failed, {len(by['skip'])} skipped, "
       f"{len(notrun)} not run of {len(names)} (tests and subtests; {len(toplevel)} top-level)")
 for label, group in (("FAILED", by["fail"]), ("SKIPPED", by["skip"]), ("NOT RUN", notrun)):
     for t in group:
         print(f"  {label:8} {t}")
 new = sorted(passed - expected)
 if new:
-    print(f"{len(new)} tests pass that .ci/pulsar/expected-pass.txt does not list (add them once they pass twice):")
+    print(f"{len(new)} tests pass that {expected_file} does not list (add them once they pass twice):")
     for t in new:
         print("  NEW     ", t)
 lost = sorted(expected - passed)
 if lost:
-    print(f"{len(lost)} tests on .ci/pulsar/expected-pass.txt did not pass:")
+    print(f"{len(lost)} tests on {expected_file} did not pass:")
     for t in lost:
         print("  LOST    ", t, results.get(t, "not run"))
     for t in lost:  # why: the test's own last lines
