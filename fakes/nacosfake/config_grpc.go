@@ -55,6 +55,7 @@ func handleConfigPublish(s *Server, _ *conn, p *payload) (map[string]any, *rpcEr
 	err := s.publishLocked(Config{
 		Tenant: r.Tenant, Group: r.Group, DataID: r.DataID, Content: r.Content,
 		Type: add["type"], AppName: add["appName"], EncryptedDataKey: add["encryptedDataKey"],
+		srcIP: p.ClientIP, srcUser: add["src_user"],
 	}, r.CasMd5, r.CasMd5 != "")
 	if err != nil {
 		return nil, &rpcErr{code: err.code, msg: err.msg}

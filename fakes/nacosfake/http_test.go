@@ -207,7 +207,7 @@ func TestHTTPInstanceGetUpdateAndPersistent(t *testing.T) {
 	r = do(t, "GET", srv.URL()+"/v1/ns/operator/metrics", nil, nil)
 	require.Contains(t, r.body, `"status":"UP"`)
 	r = do(t, "GET", srv.URL()+"/v1/ns/nothing", nil, nil)
-	require.Equal(t, 404, r.code)
+	require.Equal(t, 501, r.code) // naming's DistroFilter: no such api
 }
 
 func TestHTTPPatchAndReset(t *testing.T) {

@@ -39,6 +39,10 @@ type Server struct {
 	tokens     map[string]time.Time  // accessToken -> expiry
 	jwtKey     []byte                // signs access tokens
 	namespaces map[string]*Namespace // created through the console API
+	history    []*historyEntry       // config history, oldest first
+	historyNid int64                 // last history row number
+	historyIDs int64                 // last history id given to an insert
+	switches   *switchDomain         // naming system switches; nil until read or set
 	closed     bool
 	beatTimer  clock.Timer // next heartbeat check; guarded by mu
 
@@ -299,6 +303,7 @@ func (s *Server) Reset() {
 		s.removeLocked(k)
 	}
 	clear(s.namespaces)
+	s.history = nil
 	for _, svc := range s.services {
 		svc.explicit = false
 		if len(svc.owners) > 0 {

@@ -1,0 +1,97 @@
+package nacosfake
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config history, kept as Nacos's embedded (Derby) store keeps
+// his_config_info: one row per insert, update and delete of a formal
+// config, holding the content *after* an insert and *before* an update or
+// delete. nid numbers rows from 1; id is the config's id for updates and
+// deletes but a fresh history id for inserts (addConfigInfo passes hisId),
+// so /previous?id=<config id> finds the row of the latest update or delete.
+// History lives in memory only: a restart from a data dir starts it afresh.
+
+type historyEntry struct {
+	nid, id          int64
+	tenant, group    string
+	dataID, appName  string
+	content, md5     string
+	encryptedDataKey string
+	srcIP, srcUser   string
+	opType           string // "I", "U" or "D"
+	extInfo          string
+	modified         time.Time
+}
+
+// derbyCreated is his_config_info.gmt_create's column default, which
+// inserts never set.
+var derbyCreated = time.Date(2010, 5, 5, 0, 0, 0, 0, time.UTC)
+
+// recordHistoryLocked appends one history row; c is the config after an
+// insert, else the one before the change. s.mu must be held.
+func (s *Server) recordHistoryLocked(op string, c *Config, srcIP, srcUser string) {
+	s.historyNid++
+	id := configIDNum(*c)
+	if op == "I" {
+		s.historyIDs++
+		id = s.historyIDs
+	}
+	ext := map[string]string{}
+	if c.Type != "" {
+		ext["type"] = c.Type
+	}
+	if srcUser != "" {
+		ext["src_user"] = srcUser
+	}
+	s.history = append(s.history, &historyEntry{
+		nid: s.historyNid, id: id, tenant: c.Tenant, group: c.Group, dataID: c.DataID, appName: c.AppName,
+		content: c.Content, md5: md5Hex(c.Content), encryptedDataKey: c.EncryptedDataKey,
+		srcIP: srcIP, srcUser: srcUser, opType: op, extInfo: string(mustJSON(ext)), modified: s.now(),
+	})
+}
+
+// historyJSON is a ConfigHistoryInfo as Jackson writes it. The list query
+// selects no md5, content or encryptedDataKey (null); op_type is Derby's
+// CHAR(10), padded with spaces.
+func (h *historyEntry) historyJSON(detail bool) map[string]any {
+	m := map[string]any{
+		"id": itoa64(h.nid), "lastId": -1, "dataId": h.dataID, "group": h.group, "tenant": h.tenant,
+		"appName": h.appName, "md5": nil, "content": nil, "srcIp": h.srcIP, "srcUser": h.srcUser,
+		"opType": h.opType + strings.Repeat(" ", 10-len(h.opType)), "publishType": "formal", "grayName": "",
+		"extInfo": h.extInfo, "createdTime": derbyCreated.Format(springTime),
+		"lastModifiedTime": h.modified.UTC().Format(springTime), "encryptedDataKey": nil,
+	}
+	if detail {
+		m["md5"], m["content"], m["encryptedDataKey"] = h.md5, h.content, h.encryptedDataKey
+	}
+	return m
+}
+
+func configIDNum(c Config) int64 {
+	n, _ := strconv.ParseInt(configID(c), 10, 64)
+	return n
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// remoteIP is RequestUtil.getRemoteIp: X-Forwarded-For's first address,
+// else X-Real-IP, else the peer.
+func remoteIP(r *http.Request) string {
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		ip, _, _ := strings.Cut(xff, ",")
+		return strings.TrimSpace(ip)
+	}
+	if ip := r.Header.Get("X-Real-IP"); ip != "" {
+		return ip
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
