@@ -1,8 +1,11 @@
 package nacosfake
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -41,17 +44,19 @@ func (s *Server) recordHistoryLocked(op string, c *Config, srcIP, srcUser string
 		s.historyIDs++
 		id = s.historyIDs
 	}
-	ext := map[string]string{}
-	if c.Type != "" {
-		ext["type"] = c.Type
-	}
-	if srcUser != "" {
-		ext["src_user"] = srcUser
+	// ext_info: on insert from the publish (src_user first), else from the
+	// stored config (which keeps no creator here).
+	ext := "{}"
+	switch {
+	case op == "I" && srcUser != "":
+		ext = string(mustJSON(map[string]string{"src_user": srcUser, "type": c.Type}))
+	case c.Type != "":
+		ext = string(mustJSON(map[string]string{"type": c.Type}))
 	}
 	s.history = append(s.history, &historyEntry{
 		nid: s.historyNid, id: id, tenant: c.Tenant, group: c.Group, dataID: c.DataID, appName: c.AppName,
 		content: c.Content, md5: md5Hex(c.Content), encryptedDataKey: c.EncryptedDataKey,
-		srcIP: srcIP, srcUser: srcUser, opType: op, extInfo: string(mustJSON(ext)), modified: s.now(),
+		srcIP: srcIP, srcUser: srcUser, opType: op, extInfo: ext, modified: s.now(),
 	})
 }
 
@@ -61,7 +66,7 @@ func (s *Server) recordHistoryLocked(op string, c *Config, srcIP, srcUser string
 func (h *historyEntry) historyJSON(detail bool) map[string]any {
 	m := map[string]any{
 		"id": itoa64(h.nid), "lastId": -1, "dataId": h.dataID, "group": h.group, "tenant": h.tenant,
-		"appName": h.appName, "md5": nil, "content": nil, "srcIp": h.srcIP, "srcUser": h.srcUser,
+		"appName": h.appName, "md5": nil, "content": nil, "srcIp": h.srcIP, "srcUser": nullIfEmpty(h.srcUser),
 		"opType": h.opType + strings.Repeat(" ", 10-len(h.opType)), "publishType": "formal", "grayName": "",
 		"extInfo": h.extInfo, "createdTime": derbyCreated.Format(springTime),
 		"lastModifiedTime": h.modified.UTC().Format(springTime), "encryptedDataKey": nil,
@@ -94,4 +99,37 @@ func remoteIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// srcUser is RequestUtil.getSrcUserName after the controllers' explicit
+// parameter: the authenticated user, else the username parameter.
+func srcUser(explicit string, q url.Values, r *http.Request) string {
+	if explicit != "" {
+		return explicit
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		if tok = r.Header.Get("accessToken"); tok == "" {
+			tok = q.Get("accessToken")
+		}
+	}
+	if parts := strings.Split(tok, "."); len(parts) == 3 {
+		var claims struct {
+			Sub string `json:"sub"`
+		}
+		if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil && json.Unmarshal(b, &claims) == nil && claims.Sub != "" {
+			return claims.Sub
+		}
+	}
+	if u := r.Header.Get("username"); u != "" {
+		return u
+	}
+	return q.Get("username")
 }

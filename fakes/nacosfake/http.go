@@ -207,7 +207,9 @@ const errTooLarge = httpError("request body too large")
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // Jackson leaves <, > and & as they are
+	_ = enc.Encode(v)
 }
 
 func writeText(w http.ResponseWriter, code int, s string) {
