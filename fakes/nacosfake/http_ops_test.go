@@ -316,3 +316,23 @@ func TestHTTPSignatures(t *testing.T) {
 		{"health needs none", "GET", "/v1/console/health/readiness", nil, nil, 200, "OK"},
 	})
 }
+
+// Naming texts of Nacos 2.5.1: HttpRequestInstanceBuilder's weight range
+// and ServiceOperatorV2Impl's missing-service messages.
+func TestHTTPNamingMessages(t *testing.T) {
+	srv := newServer(t)
+	reg := func(weight string) url.Values {
+		return url.Values{"serviceName": {"w"}, "ip": {"10.0.0.1"}, "port": {"1"}, "weight": {weight}}
+	}
+	runHTTPCases(t, srv, []httpCase{
+		{"weight above the range", "POST", "/v1/ns/instance", reg("10001"), nil, 400, "instance format invalid: The weights range from 0.0 to 10000.0"},
+		{"negative weight", "POST", "/v1/ns/instance", reg("-1"), nil, 400, "instance format invalid: The weights range from 0.0 to 10000.0"},
+		{"weight at the top", "POST", "/v1/ns/instance", reg("10000"), nil, 200, "ok"},
+		{"get a missing service", "GET", "/v1/ns/service?serviceName=nope", nil, nil, 400, "service not found, namespace: public, serviceName: DEFAULT_GROUP@@nope"},
+		{"update a missing service", "PUT", "/v1/ns/service", url.Values{"serviceName": {"nope"}, "protectThreshold": {"0"}}, nil, 400, "service DEFAULT_GROUP@@nope not found!"},
+		{"delete a missing service", "DELETE", "/v1/ns/service?serviceName=G@@nope", nil, nil, 400, "service G@@nope not found!"},
+	})
+	r := do(t, "GET", srv.URL()+"/v1/ns/instance/list?serviceName=w", nil, nil)
+	require.Equal(t, 200, r.code)
+	require.NotContains(t, r.body, `"dom"`) // a 2.x ServiceInfo
+}
