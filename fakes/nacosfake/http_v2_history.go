@@ -90,35 +90,26 @@ func historyCheck(w http.ResponseWriter, h *historyEntry, dataID, group, ns stri
 }
 
 func httpV2GetHistory(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
-	p, n, ok := v2Params(w, q, "dataId", "String", "group", "String", "nid", "Long")
-	if !ok {
-		return
-	}
-	ns := processNamespace(q.Get("namespaceId"))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, h := range s.history {
-		if h.nid == n["nid"] {
-			if historyCheck(w, h, p["dataId"], p["group"], ns) {
-				writeSuccess(w, h.historyJSON(true))
-			}
-			return
-		}
-	}
-	writeSuccess(w, nil) // the service returns null for an unknown nid
+	httpV2HistoryRow(s, w, q, "nid", func(h *historyEntry) int64 { return h.nid })
 }
 
+// httpV2PreviousHistory answers the newest row of a config id.
 func httpV2PreviousHistory(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
-	p, n, ok := v2Params(w, q, "dataId", "String", "group", "String", "id", "Long")
+	httpV2HistoryRow(s, w, q, "id", func(h *historyEntry) int64 { return h.id })
+}
+
+// httpV2HistoryRow answers the newest row whose key equals the Long
+// parameter param, or a null data when there is none.
+func httpV2HistoryRow(s *Server, w http.ResponseWriter, q url.Values, param string, key func(*historyEntry) int64) {
+	p, n, ok := v2Params(w, q, "dataId", "String", "group", "String", param, "Long")
 	if !ok {
 		return
 	}
 	ns := processNamespace(q.Get("namespaceId"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// The row with the highest nid among those of this id.
 	for i := len(s.history) - 1; i >= 0; i-- {
-		if h := s.history[i]; h.id == n["id"] {
+		if h := s.history[i]; key(h) == n[param] {
 			if historyCheck(w, h, p["dataId"], p["group"], ns) {
 				writeSuccess(w, h.historyJSON(true))
 			}

@@ -1,8 +1,6 @@
 package nacosfake
 
 import (
-	"crypto/rand"
-	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -87,10 +85,7 @@ func httpV2CreateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if id == "" {
-		b := make([]byte, 16)
-		_, _ = rand.Read(b)
-		b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80 // a random UUID, as UUID.randomUUID
-		id = fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+		id = newNamespaceID()
 	} else {
 		illegal := ""
 		switch {
@@ -120,11 +115,7 @@ func httpV2UpdateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// updateTenantNameAtomic updates no row for an unknown id and reports true.
-	if ns, ok := s.namespaces[q.Get("namespaceId")]; ok {
-		ns.Name, ns.Desc = q.Get("namespaceName"), q.Get("namespaceDesc")
-		s.persistNamespaceLocked(ns.ID)
-	}
+	s.editNamespaceLocked(q.Get("namespaceId"), q.Get("namespaceName"), q.Get("namespaceDesc"))
 	writeSuccess(w, true)
 }
 
