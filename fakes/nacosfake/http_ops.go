@@ -48,16 +48,17 @@ func defaultSwitches() *switchDomain {
 }
 
 // switchesJSON is SwitchDomain as Jackson writes it. The values the fake
-// does not let change are Nacos's defaults, which the fake also follows
-// (beat interval, cache millis, health checks on, pushes on).
-func (d *switchDomain) switchesJSON() map[string]any {
+// does not let change are what it does: Nacos's defaults (health checks
+// and pushes on), and the beat interval and list cacheMillis of
+// WithClientBeatInterval and WithCacheMillis.
+func (d *switchDomain) switchesJSON(o *options) map[string]any {
 	var masters any
 	if d.masters != nil {
 		masters = d.masters
 	}
 	return map[string]any{
 		"name": "00-00---000-NACOS_SWITCH_DOMAIN-000---00-00", "masters": masters, "adWeightMap": map[string]int{},
-		"defaultPushCacheMillis": 10000, "clientBeatInterval": 5000, "defaultCacheMillis": 3000,
+		"defaultPushCacheMillis": o.listCacheTTL.Milliseconds(), "clientBeatInterval": o.clientBeat.Milliseconds(), "defaultCacheMillis": 3000,
 		"distroThreshold": d.distroThreshold, "healthCheckEnabled": true, "autoChangeHealthCheckEnabled": true,
 		"distroEnabled": d.distroEnabled, "enableStandalone": d.enableStandalone, "pushEnabled": true,
 		"checkTimes":        d.checkTimes,
@@ -80,7 +81,7 @@ func (d *switchDomain) switchesJSON() map[string]any {
 func httpGetSwitches(s *Server, w http.ResponseWriter, _ *http.Request, _ url.Values) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, s.switchesLocked().switchesJSON())
+	writeJSON(w, s.switchesLocked().switchesJSON(&s.opts))
 }
 
 func (s *Server) switchesLocked() *switchDomain {

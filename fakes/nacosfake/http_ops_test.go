@@ -260,6 +260,7 @@ func TestHTTPSwitches(t *testing.T) {
 		require.Equal(t, "0.1.0", m["pushGoVersion"])
 		require.Nil(t, m["masters"])
 		require.Equal(t, 5000.0, m["clientBeatInterval"])
+		require.Equal(t, 10000.0, m["defaultPushCacheMillis"])
 		put := func(entry, value string) url.Values { return url.Values{"entry": {entry}, "value": {value}} }
 		runJSONCases(t, srv, hdr, []httpCase{
 			{"threshold", "PUT", "/v1/ns/operator/switches", put("distroThreshold", "0.5"), nil, 200, "ok"},
