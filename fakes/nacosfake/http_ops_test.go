@@ -213,6 +213,12 @@ func TestHTTPV2Namespace(t *testing.T) {
 			{"gone", "GET", "/v2/console/namespace?namespaceId=dev", nil, nil, 404, ""},
 			{"delete without namespaceId", "DELETE", "/v2/console/namespace", nil, nil, 400, ""},
 		})
+		// The list has no @Secured; the reads of one namespace do.
+		require.Equal(t, 200, do(t, "GET", srv.URL()+"/v2/console/namespace/list", nil, nil).code)
+		if hdr != nil {
+			require.Equal(t, 403, do(t, "GET", srv.URL()+"/v2/console/namespace?namespaceId=", nil, nil).code)
+			require.Equal(t, 403, do(t, "GET", srv.URL()+"/v2/core/cluster/node/self", nil, nil).code)
+		}
 		// A blank id becomes a random UUID.
 		r := do(t, "POST", srv.URL()+"/v2/console/namespace", url.Values{"namespaceId": {""}, "namespaceName": {"gen"}}, hdr)
 		require.Equal(t, 200, r.code, r.body)
