@@ -305,6 +305,7 @@ func TestHTTPUDPPushToListClients(t *testing.T) {
 	require.Equal(t, "dom", push.Type)
 	require.Contains(t, push.Data, `"name":"DEFAULT_GROUP@@udp"`)
 	require.Contains(t, push.Data, `"ip":"10.0.0.1"`)
+	require.NotContains(t, push.Data, `"dom"`)
 	require.Positive(t, push.LastRefTime)
 
 	// Subscribers that stop polling expire.
