@@ -16,6 +16,7 @@ if [ -z "${BROKERKIT_NETNS:-}" ]; then # the network is needed for this part onl
   command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
   src=$(go mod download -json "$mod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
   (cd "$src" && go mod download)
+  go mod download # brokerkit's own modules, for a fresh cache
 fi
 if [ -z "${BROKERKIT_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
   exec env BROKERKIT_NETNS=1 unshare -n sh -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"

@@ -3,7 +3,6 @@ package nacosfake
 import (
 	"encoding/base64"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -83,23 +82,6 @@ func configIDNum(c Config) int64 {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
-
-// remoteIP is RequestUtil.getRemoteIp: X-Forwarded-For's first address,
-// else X-Real-IP, else the peer.
-func remoteIP(r *http.Request) string {
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		ip, _, _ := strings.Cut(xff, ",")
-		return strings.TrimSpace(ip)
-	}
-	if ip := r.Header.Get("X-Real-IP"); ip != "" {
-		return ip
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 func nullIfEmpty(s string) any {
 	if s == "" {

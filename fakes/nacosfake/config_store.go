@@ -126,8 +126,8 @@ func (s *Server) configChangedLocked(k configKey) {
 		if c == nil {
 			continue
 		}
-		body := mustJSON(map[string]any{"module": "config", "dataId": k.dataID, "group": k.group, "tenant": tenant})
-		c.pushAfter("ConfigChangeNotifyRequest", body, s.opts.configPushDelay)
+		c.pushAfter("ConfigChangeNotifyRequest", configChangeBody(k, tenant), s.opts.configPushDelay)
+		s.awaitSyncLocked(c, k)
 	}
 	s.hintUnlistenedLocked(k)
 	for w := range s.pollers {
@@ -155,8 +155,7 @@ func (s *Server) hintUnlistenedLocked(k configKey) {
 			c.labels["module"] != "config" || normTenant(c.tenant) != k.tenant {
 			continue
 		}
-		body := mustJSON(map[string]any{"module": "config", "dataId": k.dataID, "group": k.group, "tenant": c.tenant})
-		c.pushHint("ConfigChangeNotifyRequest", body, s.opts.configPushDelay)
+		c.pushHint("ConfigChangeNotifyRequest", configChangeBody(k, c.tenant), s.opts.configPushDelay)
 	}
 }
 

@@ -24,7 +24,9 @@
 //     listeners get ConfigChangeNotifyRequest asynchronously (20 ms after
 //     the change, so the publish reply arrives first), as do the namespace's
 //     config connections that have not listened yet (WithListenHints);
-//     gray (beta/tag) releases are refused; HTTP long polls follow the
+//     a beta release is served to the client IPs it lists (get, listen MD5,
+//     pushes) and a tag release to clients asking with its tag (Grays lists
+//     them); HTTP long polls follow the
 //     Listening-Configs / Long-Pulling-Timeout rules. The v2 config Open API
 //     (/nacos/v2/cs/config) answers in Nacos's Result envelope. Every
 //     change leaves a history row, served by /nacos/v2/cs/history.
@@ -56,9 +58,10 @@
 // protection threshold (applied to listings); others are dropped as soon as
 // they have no instances and no subscribers.
 //
-// Not modelled: gray (beta/tag) publishing (accepted and ignored), idle
-// ClientDetectionRequest, service selectors, TCP health checks of
-// persistent instances, cluster mode, most of the v2 naming Open API.
+// Not modelled: gray releases in HTTP long polls and in WithDataDir, tag
+// rules matched by connection labels, idle ClientDetectionRequest, service
+// selectors, TCP health checks of persistent instances, cluster mode, the
+// history of gray releases.
 //
 // # Test hooks
 //

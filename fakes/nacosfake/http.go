@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -17,7 +18,7 @@ type httpRoute struct {
 	fn     func(s *Server, w http.ResponseWriter, r *http.Request, q url.Values)
 }
 
-var httpRoutes = append(httpV1Routes, httpV2Routes...)
+var httpRoutes = slices.Concat(httpV1Routes, httpV2Routes, httpV2NamingRoutes)
 
 var httpV1Routes = []httpRoute{
 	{OpHTTPGetConfig, false, httpGetConfig},

@@ -109,15 +109,20 @@ func httpRegisterInstance(s *Server, w http.ResponseWriter, _ *http.Request, q u
 		writeText(w, http.StatusBadRequest, msg)
 		return
 	}
-	in.httpManaged = in.Ephemeral
-	s.mu.Lock()
-	e := s.setOwnerLocked(k, httpOwner(in), []*Instance{in})
-	s.mu.Unlock()
-	if e != nil {
+	if e := s.registerHTTPInstance(k, in); e != nil {
 		writeText(w, e.code, e.msg)
 		return
 	}
 	writeText(w, 200, "ok")
+}
+
+// registerHTTPInstance publishes in as its ip:port client; an ephemeral
+// one then lives on beats.
+func (s *Server) registerHTTPInstance(k svcKey, in *Instance) *rpcErr {
+	in.httpManaged = in.Ephemeral
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.setOwnerLocked(k, httpOwner(in), []*Instance{in})
 }
 
 func httpDeregisterInstance(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {

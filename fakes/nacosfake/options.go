@@ -35,6 +35,7 @@ type options struct {
 	maxContent         int
 	contextPath        string
 	ackTimeout         time.Duration
+	resyncAfter        time.Duration // config_resync.go
 	setupWait          time.Duration
 	httpTimeout        time.Duration // HTTP: body read and keep-alive idle limit
 	listCacheTTL       time.Duration
@@ -56,6 +57,7 @@ func defaultOptions() options {
 		setupWait:       2 * time.Second,
 		contextPath:     "/nacos",
 		ackTimeout:      3 * time.Second,
+		resyncAfter:     500 * time.Millisecond,
 		httpTimeout:     60 * time.Second,
 		listCacheTTL:    10 * time.Second,
 		grpcHandshake:   120 * time.Second,

@@ -32,6 +32,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	configs    map[configKey]*Config
+	grays      map[configKey]*grays            // beta and tag releases (config_gray.go)
 	listeners  map[configKey]map[string]string // key -> connID -> tenant as the client sent it
 	pollers    map[*poller]struct{}
 	services   map[svcKey]*service
@@ -71,6 +72,7 @@ func New(opts ...Option) (*Server, error) {
 	s := &Server{
 		opts:       defaultOptions(),
 		configs:    map[configKey]*Config{},
+		grays:      map[configKey]*grays{},
 		listeners:  map[configKey]map[string]string{},
 		pollers:    map[*poller]struct{}{},
 		services:   map[svcKey]*service{},
@@ -302,6 +304,7 @@ func (s *Server) Reset() {
 	for k := range s.configs {
 		s.removeLocked(k)
 	}
+	clear(s.grays)
 	clear(s.namespaces)
 	s.history = nil
 	for _, svc := range s.services {
