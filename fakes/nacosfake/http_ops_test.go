@@ -163,6 +163,10 @@ func TestHTTPV2History(t *testing.T) {
 			{"unknown nid", "GET", "/v2/cs/history?dataId=h&group=G&nid=99", nil, nil, 200, ok("null")},
 			{"nid not a number", "GET", "/v2/cs/history?dataId=h&group=G&nid=x", nil, nil, 500,
 				`{"code":30000,"message":"Failed to convert value of type 'java.lang.String' to required type 'java.lang.Long'; nested exception is java.lang.NumberFormatException: For input string: \"x\"","data":null}`},
+			{"empty nid", "GET", "/v2/cs/history?dataId=h&group=G&nid=", nil, nil, 400,
+				`{"code":10000,"message":"parameter missing","data":"Required request parameter 'nid' for method parameter type Long is present but converted to null"}`},
+			{"pageNo not a number", "GET", "/v2/cs/history/list?dataId=h&group=G&pageNo=x", nil, nil, 500,
+				`{"code":30000,"message":"Failed to convert value of type 'java.lang.String' to required type 'java.lang.Integer'; nested exception is java.lang.NumberFormatException: For input string: \"x\"","data":null}`},
 			{"without nid", "GET", "/v2/cs/history?dataId=h&group=G", nil, nil, 400,
 				`{"code":10000,"message":"parameter missing","data":"Required request parameter 'nid' for method parameter type Long is not present"}`},
 			// Inserts get a fresh history id, so the config id finds the delete.

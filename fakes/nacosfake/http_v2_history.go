@@ -3,7 +3,6 @@ package nacosfake
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 )
 
@@ -32,53 +31,6 @@ func processNamespace(ns string) string {
 	return strings.TrimSpace(ns)
 }
 
-// v2Params reads @RequestParam values of the given Java types ("String",
-// "Long", "Integer"); a missing one is Spring's
-// MissingServletRequestParameterException (400, code 10000), a malformed
-// number its MethodArgumentTypeMismatchException, which the v2 exception
-// handler answers as a generic 500 (code 30000). Optional parameters are
-// named with a trailing "?".
-func v2Params(w http.ResponseWriter, q url.Values, spec ...string) (map[string]string, map[string]int64, bool) {
-	strs, nums := map[string]string{}, map[string]int64{}
-	for i := 0; i+1 < len(spec); i += 2 {
-		name, typ := spec[i], spec[i+1]
-		name, optional := strings.CutSuffix(name, "?")
-		if !q.Has(name) {
-			if !optional {
-				writeResult(w, http.StatusBadRequest, 10000, "parameter missing",
-					"Required request parameter '"+name+"' for method parameter type "+typ+" is not present")
-				return nil, nil, false
-			}
-			continue
-		}
-		v := q.Get(name)
-		if typ == "String" {
-			strs[name] = v
-			continue
-		}
-		bits := 64
-		if typ == "Integer" {
-			bits = 32
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, bits)
-		if err != nil && strings.TrimSpace(v) != "" {
-			writeResult(w, http.StatusInternalServerError, 30000, "Failed to convert value of type 'java.lang.String' to required type 'java.lang."+
-				typ+"'; nested exception is java.lang.NumberFormatException: For input string: \""+v+"\"", nil)
-			return nil, nil, false
-		}
-		if err != nil { // Spring converts "" to null: a missing value
-			if !optional {
-				writeResult(w, http.StatusBadRequest, 10000, "parameter missing",
-					"Required request parameter '"+name+"' for method parameter type "+typ+" is present but converted to null")
-				return nil, nil, false
-			}
-			continue
-		}
-		nums[name] = n
-	}
-	return strs, nums, true
-}
-
 // historyCheck is HistoryService's check that a row belongs to the
 // requested config; it answers the AccessException's 403 when not.
 func historyCheck(w http.ResponseWriter, h *historyEntry, dataID, group, ns string) bool {
@@ -101,15 +53,24 @@ func httpV2PreviousHistory(s *Server, w http.ResponseWriter, _ *http.Request, q 
 // httpV2HistoryRow answers the newest row whose key equals the Long
 // parameter param, or a null data when there is none.
 func httpV2HistoryRow(s *Server, w http.ResponseWriter, q url.Values, param string, key func(*historyEntry) int64) {
-	p, n, ok := v2Params(w, q, "dataId", "String", "group", "String", param, "Long")
+	p, ok := v2RequiredAll(w, q, "dataId", "group")
 	if !ok {
+		return
+	}
+	v, ok := v2Required(w, q, param, "long")
+	if !ok {
+		return
+	}
+	if v == nil { // Spring converts "" to null
+		writeResult(w, http.StatusBadRequest, 10000, "parameter missing",
+			"Required request parameter '"+param+"' for method parameter type Long is present but converted to null")
 		return
 	}
 	ns := processNamespace(q.Get("namespaceId"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := len(s.history) - 1; i >= 0; i-- {
-		if h := s.history[i]; key(h) == n[param] {
+		if h := s.history[i]; key(h) == v.(int64) {
 			if historyCheck(w, h, p["dataId"], p["group"], ns) {
 				writeSuccess(w, h.historyJSON(true))
 			}
@@ -120,17 +81,19 @@ func httpV2HistoryRow(s *Server, w http.ResponseWriter, q url.Values, param stri
 }
 
 func httpV2ListHistory(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
-	p, n, ok := v2Params(w, q, "dataId", "String", "group", "String", "pageNo?", "Integer", "pageSize?", "Integer")
+	p, ok := v2RequiredAll(w, q, "dataId", "group")
 	if !ok {
 		return
 	}
-	pageNo, pageSize := int64(1), int64(100)
-	if v, ok := n["pageNo"]; ok {
-		pageNo = v
+	no, ok := v2Param(w, q, "pageNo", "int", 1)
+	if !ok {
+		return
 	}
-	if v, ok := n["pageSize"]; ok {
-		pageSize = min(v, 500)
+	size, ok := v2Param(w, q, "pageSize", "int", 100)
+	if !ok {
+		return
 	}
+	pageNo, pageSize := int64(no.(int)), int64(min(size.(int), 500))
 	if pageNo <= 0 || pageSize <= 0 {
 		writeResult(w, http.StatusBadRequest, 20002, "parameter validate error", "pageNo and pageSize must be greater than zero")
 		return
@@ -156,7 +119,7 @@ func httpV2ListHistory(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 }
 
 func httpV2HistoryConfigs(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
-	p, _, ok := v2Params(w, q, "namespaceId", "String")
+	p, ok := v2RequiredAll(w, q, "namespaceId")
 	if !ok {
 		return
 	}
@@ -180,4 +143,17 @@ func httpV2HistoryConfigs(s *Server, w http.ResponseWriter, _ *http.Request, q u
 		}
 	}
 	writeSuccess(w, out)
+}
+
+// v2RequiredAll reads required String @RequestParams.
+func v2RequiredAll(w http.ResponseWriter, q url.Values, names ...string) (map[string]string, bool) {
+	out := map[string]string{}
+	for _, n := range names {
+		v, ok := v2Required(w, q, n, "string")
+		if !ok {
+			return nil, false
+		}
+		out[n] = v.(string)
+	}
+	return out, true
 }

@@ -41,7 +41,7 @@ func httpV2ListNamespaces(s *Server, w http.ResponseWriter, _ *http.Request, _ u
 }
 
 func httpV2GetNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
-	p, _, ok := v2Params(w, q, "namespaceId", "String")
+	p, ok := v2RequiredAll(w, q, "namespaceId")
 	if !ok {
 		return
 	}
@@ -120,7 +120,7 @@ func httpV2UpdateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q 
 }
 
 func httpV2DeleteNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
-	p, _, ok := v2Params(w, q, "namespaceId", "String")
+	p, ok := v2RequiredAll(w, q, "namespaceId")
 	if !ok {
 		return
 	}

@@ -118,7 +118,7 @@ func springBool(v string) (b, ok bool) {
 }
 
 // javaTypes names the Java type of a parameter for conversion errors.
-var javaTypes = map[string]string{"int": "java.lang.Integer", "bool": "java.lang.Boolean", "float": "java.lang.Float", "double": "java.lang.Double"}
+var javaTypes = map[string]string{"int": "java.lang.Integer", "long": "java.lang.Long", "bool": "java.lang.Boolean", "float": "java.lang.Float", "double": "java.lang.Double"}
 
 // v2FormField reads an optional form-bound field (blank is null); a value
 // that does not convert is Spring's BindException, answered 500.
@@ -174,6 +174,12 @@ func convertParam(raw, typ string) (any, string) {
 			return nil, `java.lang.NumberFormatException: For input string: "` + raw + `"`
 		}
 		return int(n), ""
+	case "long":
+		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if err != nil {
+			return nil, `java.lang.NumberFormatException: For input string: "` + raw + `"`
+		}
+		return n, ""
 	case "bool":
 		b, ok := springBool(raw)
 		if !ok {
