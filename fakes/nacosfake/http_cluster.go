@@ -80,7 +80,7 @@ func httpV2ClusterNodes(s *Server, w http.ResponseWriter, r *http.Request, q url
 		switch strings.ToUpper(st) {
 		case "STARTING", "UP", "SUSPICIOUS", "DOWN", "ISOLATION":
 		default:
-			writeResult(w, http.StatusBadRequest, 23000, "illegal state", "Illegal state: "+q.Get("state"))
+			v2Error(w, http.StatusBadRequest, 23000, "Illegal state: "+q.Get("state"))
 			return
 		}
 	}

@@ -35,7 +35,7 @@ func processNamespace(ns string) string {
 // requested config; it answers the AccessException's 403 when not.
 func historyCheck(w http.ResponseWriter, h *historyEntry, dataID, group, ns string) bool {
 	if h.dataID != dataID || h.group != group || h.tenant != ns {
-		writeResult(w, http.StatusForbidden, 10001, "access denied", "Please check dataId, group or namespaceId.")
+		v2Error(w, http.StatusForbidden, 10001, "Please check dataId, group or namespaceId.")
 		return false
 	}
 	return true
@@ -62,7 +62,7 @@ func httpV2HistoryRow(s *Server, w http.ResponseWriter, q url.Values, param stri
 		return
 	}
 	if v == nil { // Spring converts "" to null
-		writeResult(w, http.StatusBadRequest, 10000, "parameter missing",
+		v2Error(w, http.StatusBadRequest, 10000,
 			"Required request parameter '"+param+"' for method parameter type Long is present but converted to null")
 		return
 	}
@@ -95,7 +95,7 @@ func httpV2ListHistory(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	}
 	pageNo, pageSize := int64(no.(int)), int64(min(size.(int), 500))
 	if pageNo <= 0 || pageSize <= 0 {
-		writeResult(w, http.StatusBadRequest, 20002, "parameter validate error", "pageNo and pageSize must be greater than zero")
+		v2Error(w, http.StatusBadRequest, 20002, "pageNo and pageSize must be greater than zero")
 		return
 	}
 	ns := processNamespace(q.Get("namespaceId"))
@@ -125,11 +125,11 @@ func httpV2HistoryConfigs(s *Server, w http.ResponseWriter, _ *http.Request, q u
 	}
 	if t := strings.TrimSpace(p["namespaceId"]); t != "" {
 		if !validConfigName.MatchString(t) { // ParamUtils.isValid: letters, digits, _-.:
-			writeResult(w, http.StatusBadRequest, 20002, "parameter validate error", "invalid namespaceId")
+			v2Error(w, http.StatusBadRequest, 20002, "invalid namespaceId")
 			return
 		}
 		if len(p["namespaceId"]) > 128 {
-			writeResult(w, http.StatusBadRequest, 20002, "parameter validate error", "too long namespaceId, over 128")
+			v2Error(w, http.StatusBadRequest, 20002, "too long namespaceId, over 128")
 			return
 		}
 	}

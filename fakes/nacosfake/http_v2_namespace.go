@@ -54,7 +54,7 @@ func httpV2GetNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q url
 	}
 	ns, ok := s.namespaces[id]
 	if !ok {
-		writeResult(w, http.StatusNotFound, 22001, "namespace not exist", "namespaceId [ "+id+" ] not exist")
+		v2Error(w, http.StatusNotFound, 22001, "namespaceId [ "+id+" ] not exist")
 		return
 	}
 	writeSuccess(w, s.namespaceJSONLocked(id, ns.Name, ns.Desc, 2))
@@ -65,12 +65,12 @@ func httpV2GetNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q url
 func namespaceFormInvalid(w http.ResponseWriter, q url.Values) bool {
 	for _, n := range []string{"namespaceId", "namespaceName"} {
 		if !q.Has(n) {
-			writeResult(w, http.StatusBadRequest, 10000, "parameter missing", "required parameter '"+n+"' is missing")
+			v2Error(w, http.StatusBadRequest, 10000, "required parameter '"+n+"' is missing")
 			return true
 		}
 	}
 	if name := q.Get("namespaceName"); !validNamespaceName.MatchString(name) {
-		writeResult(w, http.StatusBadRequest, 22000, "illegal namespace", "namespaceName ["+name+"] contains illegal char")
+		v2Error(w, http.StatusBadRequest, 22000, "namespaceName ["+name+"] contains illegal char")
 		return true
 	}
 	return false
@@ -97,7 +97,7 @@ func httpV2CreateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q 
 			illegal = "the namespaceId is existed, namespaceId: " + q.Get("namespaceId")
 		}
 		if illegal != "" {
-			writeResult(w, http.StatusBadRequest, 22000, "illegal namespace", illegal)
+			v2Error(w, http.StatusBadRequest, 22000, illegal)
 			return
 		}
 	}

@@ -72,6 +72,7 @@ const weightRange = "instance format invalid: The weights range from 0.0 to 1000
 // Nacos's v2 ErrorCode messages for the codes the naming API answers.
 var v2ErrorMessages = map[int]string{
 	10000: "parameter missing",
+	10001: "access denied",
 	20002: "parameter validate error",
 	20004: "resource not found",
 	21001: "weight error",
@@ -81,6 +82,9 @@ var v2ErrorMessages = map[int]string{
 	21007: "service already exist",
 	21008: "service not exist",
 	21009: "service delete failure",
+	22000: "illegal namespace",
+	22001: "namespace not exist",
+	23000: "illegal state",
 	30000: "server error",
 }
 
