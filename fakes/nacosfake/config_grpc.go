@@ -47,6 +47,7 @@ func handleConfigPublish(s *Server, _ *conn, p *payload) (map[string]any, *rpcEr
 	c := Config{
 		Tenant: r.Tenant, Group: r.Group, DataID: r.DataID, Content: r.Content,
 		Type: add["type"], AppName: add["appName"], EncryptedDataKey: add["encryptedDataKey"],
+		srcIP: p.ClientIP, srcUser: add["src_user"],
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -114,7 +114,8 @@ func httpPublishConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.
 	cas := r.Header.Get("casMd5")
 	s.mu.Lock()
 	err := s.publishLocked(Config{Tenant: q.Get("tenant"), Group: group, DataID: dataID, Content: content,
-		Type: q.Get("type"), AppName: q.Get("appName"), EncryptedDataKey: q.Get("encryptedDataKey")}, cas, cas != "")
+		Type: q.Get("type"), AppName: q.Get("appName"), EncryptedDataKey: q.Get("encryptedDataKey"),
+		srcIP: remoteIP(r), srcUser: srcUser(q.Get("src_user"), q, r)}, cas, cas != "")
 	s.mu.Unlock()
 	if err != nil {
 		writeText(w, err.code, err.msg)

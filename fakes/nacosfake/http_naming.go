@@ -68,8 +68,11 @@ func instanceFromParams(q url.Values) (*Instance, string) {
 	}
 	weight := 1.0
 	if w := q.Get("weight"); w != "" {
-		if weight, err = strconv.ParseFloat(w, 64); err != nil || weight < 0 || weight > 10000 {
-			return nil, "instance format invalid: weight " + w
+		if weight, err = strconv.ParseFloat(w, 64); err != nil {
+			return nil, "For input string: \"" + w + "\""
+		}
+		if weight < 0 || weight > 10000 { // HttpRequestInstanceBuilder.setWeight
+			return nil, "instance format invalid: The weights range from 0.0 to 10000.0"
 		}
 	}
 	md, err := parseMetadata(q.Get("metadata"))

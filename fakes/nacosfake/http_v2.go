@@ -107,7 +107,8 @@ func httpV2PublishConfig(s *Server, w http.ResponseWriter, r *http.Request, q ur
 	cas := r.Header.Get("casMd5")
 	s.mu.Lock()
 	err := s.publishLocked(Config{Tenant: v2Namespace(q), Group: group, DataID: dataID, Content: content,
-		Type: q.Get("type"), AppName: q.Get("appName"), EncryptedDataKey: q.Get("encryptedDataKey")}, cas, cas != "")
+		Type: q.Get("type"), AppName: q.Get("appName"), EncryptedDataKey: q.Get("encryptedDataKey"),
+		srcIP: remoteIP(r), srcUser: srcUser(q.Get("srcUser"), q, r)}, cas, cas != "")
 	s.mu.Unlock()
 	if err != nil {
 		writeResult(w, err.code, 30000, "server error", err.msg)

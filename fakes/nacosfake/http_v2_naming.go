@@ -72,6 +72,7 @@ const weightRange = "instance format invalid: The weights range from 0.0 to 1000
 // Nacos's v2 ErrorCode messages for the codes the naming API answers.
 var v2ErrorMessages = map[int]string{
 	10000: "parameter missing",
+	10001: "access denied",
 	20002: "parameter validate error",
 	20004: "resource not found",
 	21001: "weight error",
@@ -81,6 +82,9 @@ var v2ErrorMessages = map[int]string{
 	21007: "service already exist",
 	21008: "service not exist",
 	21009: "service delete failure",
+	22000: "illegal namespace",
+	22001: "namespace not exist",
+	23000: "illegal state",
 	30000: "server error",
 }
 
@@ -118,7 +122,7 @@ func springBool(v string) (b, ok bool) {
 }
 
 // javaTypes names the Java type of a parameter for conversion errors.
-var javaTypes = map[string]string{"int": "java.lang.Integer", "bool": "java.lang.Boolean", "float": "java.lang.Float", "double": "java.lang.Double"}
+var javaTypes = map[string]string{"int": "java.lang.Integer", "long": "java.lang.Long", "bool": "java.lang.Boolean", "float": "java.lang.Float", "double": "java.lang.Double"}
 
 // v2FormField reads an optional form-bound field (blank is null); a value
 // that does not convert is Spring's BindException, answered 500.
@@ -174,6 +178,12 @@ func convertParam(raw, typ string) (any, string) {
 			return nil, `java.lang.NumberFormatException: For input string: "` + raw + `"`
 		}
 		return int(n), ""
+	case "long":
+		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if err != nil {
+			return nil, `java.lang.NumberFormatException: For input string: "` + raw + `"`
+		}
+		return n, ""
 	case "bool":
 		b, ok := springBool(raw)
 		if !ok {

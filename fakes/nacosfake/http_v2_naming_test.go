@@ -237,7 +237,7 @@ func TestHTTPHealthUpdateRefused(t *testing.T) {
 		{"v1 without healthy", "PUT", "/v1/ns/health/instance?serviceName=db&ip=10.0.0.1&port=5432", nil, nil, 400, "Param 'healthy' is required."},
 		{"v1 without ip", "PUT", "/v1/ns/health/instance?serviceName=db&port=5432&healthy=true", nil, nil, 400, "Param 'ip' is required."},
 		{"v1 with a bad port", "PUT", "/v1/ns/health/instance?serviceName=db&ip=1&port=x&healthy=true", nil, nil, 400, `For input string: "x"`},
-		{"v1 GET", "GET", "/v1/ns/health/instance", nil, nil, 405, ""},
+		{"v1 GET", "GET", "/v1/ns/health/instance", nil, nil, 501, ""}, // DistroFilter: no such api
 		{"v2", "PUT", "/v2/ns/health/instance?serviceName=db&ip=10.0.0.1&port=5432&healthy=false", nil, nil, 400,
 			v2Err(30000, "server error", "health check is still working, service: DEFAULT_GROUP@@db, cluster: DEFAULT")},
 		{"v2 without healthy", "PUT", "/v2/ns/health?serviceName=db&ip=10.0.0.1&port=5432", nil, nil, 400,

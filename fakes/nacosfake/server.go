@@ -40,6 +40,10 @@ type Server struct {
 	tokens     map[string]time.Time  // accessToken -> expiry
 	jwtKey     []byte                // signs access tokens
 	namespaces map[string]*Namespace // created through the console API
+	history    []*historyEntry       // config history, oldest first
+	historyNid int64                 // last history row number
+	historyIDs int64                 // last history id given to an insert
+	switches   *switchDomain         // naming system switches; nil until read or set
 	closed     bool
 	beatTimer  clock.Timer // next heartbeat check; guarded by mu
 
@@ -302,6 +306,7 @@ func (s *Server) Reset() {
 	}
 	clear(s.grays)
 	clear(s.namespaces)
+	s.history = nil
 	for _, svc := range s.services {
 		svc.explicit = false
 		if len(svc.owners) > 0 {
