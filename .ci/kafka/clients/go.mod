@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/IBM/sarama v1.62.0
+	github.com/confluentinc/confluent-kafka-go/v2 v2.0.2
 	github.com/segmentio/kafka-go v0.4.51
 	github.com/xdg-go/scram v1.4.0
 )
