@@ -305,16 +305,10 @@ func (s *Server) adminNamespaceExtraRoutes(h func(string, func(*http.Request) (a
 		return s.policies.withPrefix(n, "permission:"), nil
 	}))
 	h("POST "+base+"permissions/{role}", ns(func(r *http.Request, n string) (any, error) {
-		var actions []string
-		if err := decodeBody(r, &actions); err != nil {
+		raw, err := readActions(r)
+		if err != nil {
 			return nil, err
 		}
-		for _, a := range actions {
-			if !validAuthAction(a) {
-				return nil, herr(http.StatusBadRequest, "Invalid auth action %q", a)
-			}
-		}
-		raw, _ := json.Marshal(nonNil(actions))
 		s.policies.set(n, "permission:"+param(r, "role"), raw)
 		return nil, nil
 	}))
