@@ -421,15 +421,38 @@ func (s *Server) setBacklogQuota(r *http.Request, scope string) error {
 	if err != nil {
 		return err
 	}
-	var q backlogQuota
-	if err := json.Unmarshal(raw, &q); err != nil {
+	// The broker's BacklogQuotaImpl: "limit" is the deprecated name of
+	// limitSize, and Jackson reads numbers given as strings.
+	var in struct {
+		Limit     *json.Number `json:"limit"`
+		LimitSize *json.Number `json:"limitSize"`
+		LimitTime json.Number  `json:"limitTime"`
+		Policy    string       `json:"policy"`
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
 		return herr(http.StatusBadRequest, "invalid backlog quota: %v", err)
 	}
-	switch q.Policy {
+	switch in.Policy {
 	case "producer_request_hold", "producer_exception", "consumer_backlog_eviction":
 	default:
-		return herr(http.StatusBadRequest, "Invalid backlog quota policy %q", q.Policy)
+		return herr(http.StatusBadRequest, "Invalid backlog quota policy %q", in.Policy)
 	}
+	size := in.LimitSize
+	if size == nil {
+		size = in.Limit
+	}
+	q := backlogQuota{Policy: in.Policy}
+	if size != nil {
+		q.LimitSize, err = size.Int64()
+	}
+	if in.LimitTime != "" && err == nil {
+		q.LimitTime, err = in.LimitTime.Int64()
+	}
+	if err != nil {
+		return herr(http.StatusBadRequest, "invalid backlog quota: %v", err)
+	}
+	q.Limit = q.LimitSize
+	raw, _ = json.Marshal(q)
 	s.policies.set(scope, "backlogQuota:"+typ, raw)
 	return nil
 }
@@ -617,6 +640,7 @@ func (s *Server) needTopicOrPartitioned(n topicName) error {
 
 // backlogQuota is the broker's BacklogQuota.
 type backlogQuota struct {
+	Limit     int64  `json:"limit"` // deprecated, = limitSize
 	LimitSize int64  `json:"limitSize"`
 	LimitTime int64  `json:"limitTime"`
 	Policy    string `json:"policy"`
