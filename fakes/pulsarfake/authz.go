@@ -7,7 +7,7 @@ import (
 )
 
 // Authorization as the broker's PulsarAuthorizationProvider decides it for
-// PRODUCER and SUBSCRIBE when authorizationEnabled is on (WithAuthorization):
+// PRODUCER, SUBSCRIBE, LOOKUP and PARTITIONED_METADATA when authorizationEnabled is on (WithAuthorization):
 // a superuser or an admin role of the topic's tenant may do anything; any
 // other role needs the action granted on the namespace
 // (namespaces/{t}/{ns}/permissions/{role}) or on the topic
@@ -37,6 +37,12 @@ func (s *Server) authorized(role string, n topicName, action, sub string) bool {
 		}
 	}
 	return s.granted(n.Namespace, role, action) || s.granted(n.Base, role, action)
+}
+
+// canLookup is the broker's LOOKUP check (also for PARTITIONED_METADATA):
+// produce or consume.
+func (s *Server) canLookup(role string, n topicName) bool {
+	return s.authorized(role, n, actionProduce, "") || s.authorized(role, n, actionConsume, "")
 }
 
 // granted answers whether the permissions of scope (a namespace or a

@@ -55,6 +55,10 @@ func TestAuthorizationGrants(t *testing.T) {
 	require.NoError(t, produceAs("alice"))
 	refused(consumeAs("alice", "s"))
 	refused(produceAs("bob"))
+	_, err = as("bob").TopicPartitions(topic) // PARTITIONED_METADATA needs produce or consume
+	refused(err)
+	_, err = as("alice").TopicPartitions(topic)
+	require.NoError(t, err)
 
 	// A topic-level grant.
 	tn, err := utils.GetTopicName(topic)

@@ -242,7 +242,8 @@ func WithAnonymousRole(role string) Option { return func(o *options) { o.anonymo
 // tenant, or with the action granted to its role on the namespace or the
 // topic through the admin API (permissions/{role}); a subscription with a
 // role list (permissions/subscription/{sub}) admits only those roles.
-// Anything else is refused with AuthorizationError. Off by default, as in a
+// Lookups need either action. Anything else is refused with
+// AuthorizationError; the admin API is not authorized. Off by default, as in a
 // standalone broker, where authenticated roles may do everything.
 func WithAuthorization(superUsers ...string) Option {
 	return func(o *options) { o.authorization, o.superUsers = true, append(o.superUsers, superUsers...) }
