@@ -50,7 +50,12 @@ func (h *v2HTTPConfigHarness) Client(ctx context.Context, ns string) (conformanc
 }
 
 func (h *v2HTTPConfigHarness) BadCredentialsClient(ctx context.Context) (conformance.ConfigClient, error) {
-	env := nacostest.New(h.t, nacostest.WithUser("conformance", "secret"))
+	return badV2HTTPClient(ctx, h.t)
+}
+
+// badV2HTTPClient logs in to a server with auth on, with a wrong password.
+func badV2HTTPClient(ctx context.Context, t *testing.T) (*v2HTTPConfig, error) {
+	env := nacostest.New(t, nacostest.WithUser("conformance", "secret"))
 	ep := env.Endpoint()
 	ep.Password = "not-" + ep.Password
 	return newV2HTTPConfig(ctx, env, ep, "")
@@ -108,10 +113,15 @@ func (c *v2HTTPConfig) send(ctx context.Context, method, path string, form url.V
 	return resp.StatusCode, b, err
 }
 
-// call sends a v2 request and decodes its Result envelope into data.
+// call sends a v2 config request and decodes its Result envelope into data.
 func (c *v2HTTPConfig) call(ctx context.Context, method string, form url.Values, data any) error {
 	form.Set("namespaceId", c.ns)
-	status, body, err := c.send(ctx, method, "/v2/cs/config", form)
+	return c.v2(ctx, method, "/v2/cs/config", form, data)
+}
+
+// v2 sends a v2 request and decodes its Result envelope into data.
+func (c *v2HTTPConfig) v2(ctx context.Context, method, path string, form url.Values, data any) error {
+	status, body, err := c.send(ctx, method, path, form)
 	if err != nil {
 		return err
 	}

@@ -14,18 +14,9 @@ cd "$(dirname "$0")/../.."
 mod=github.com/apache/pulsar-client-go@v0.19.0
 if [ -z "${BROKERKIT_NETNS:-}" ]; then # the network is needed for this part only
   command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl >/dev/null; }
-  src=$(go mod download -json "$mod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-  (cd "$src" && go mod download)
-fi
-if [ -z "${BROKERKIT_NETNS:-}" ] && [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
-  exec env BROKERKIT_NETNS=1 unshare -n sh -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
 fi
 BACKEND=pulsar
-. .ci/lib.sh
-src=$(go mod download -json "$mod" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
-suite="$work/suite"
-cp -r "$src" "$suite"
-chmod -R u+w "$suite"
+. .ci/gosuite.sh
 it="$suite/integration-tests"
 
 # The standalone's settings (integration-tests/conf/standalone.conf): 1 MiB
@@ -55,7 +46,7 @@ t0=$(date +%s)
 (cd "$suite/pulsar" && go test -c -o "$work/pulsar.test" .)
 (cd "$suite/pulsaradmin/pkg/admin" && go test -c -o "$work/admin.test" .)
 status=0
-/usr/bin/python3 .ci/pulsar/suite.py .ci/pulsar/expected-pass.txt "${SUITE_SHARDS:-4}" "${SUITE_TIMEOUT:-7m}" \
+/usr/bin/python3 .ci/gosuite.py "pulsar-client-go v0.19.0" .ci/pulsar/expected-pass.txt "${SUITE_SHARDS:-4}" "${SUITE_TIMEOUT:-7m}" \
   "pulsar:$suite/pulsar:$work/pulsar.test" "admin:$suite/pulsaradmin/pkg/admin:$work/admin.test" | tee "${SUITE_REPORT:-/dev/null}" || status=$?
 echo "--- suite built and ran in $(( $(date +%s) - t0 ))s"
 stop_up

@@ -3,6 +3,7 @@ package kafkafake
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -117,13 +118,15 @@ func BenchmarkShimOverhead(b *testing.B) {
 		return produceConsume(b, addr, topic, n)
 	}
 	var tRaw, tShim time.Duration
+	var ratios []float64 // shim/raw of each back-to-back pair
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		topic := fmt.Sprintf("bench-%d", i)
+		var dRaw, dShim time.Duration
 		rawRun := func() {
-			tRaw += run(raw.ListenAddrs()[0], topic, func() error { return raw.CreateTopic(topic, 1, nil) })
+			dRaw = run(raw.ListenAddrs()[0], topic, func() error { return raw.CreateTopic(topic, 1, nil) })
 		}
-		shimRun := func() { tShim += run(s.Addr(), topic, func() error { return s.CreateTopic(topic, 1) }) }
+		shimRun := func() { dShim = run(s.Addr(), topic, func() error { return s.CreateTopic(topic, 1) }) }
 		if i%2 == 0 { // alternate who goes first, so warm-up and noise fall on both
 			rawRun()
 			shimRun()
@@ -131,8 +134,13 @@ func BenchmarkShimOverhead(b *testing.B) {
 			shimRun()
 			rawRun()
 		}
+		tRaw, tShim = tRaw+dRaw, tShim+dShim
+		ratios = append(ratios, dShim.Seconds()/dRaw.Seconds())
 	}
 	b.ReportMetric(float64(n*b.N)/tRaw.Seconds(), "kfake-records/s")
 	b.ReportMetric(float64(n*b.N)/tShim.Seconds(), "kafkafake-records/s")
-	b.ReportMetric(100*(tShim.Seconds()/tRaw.Seconds()-1), "overhead-%")
+	// The median pair is what a shared, noisy machine can measure: one
+	// pair hit by another process's burst moves a sum, not a median.
+	slices.Sort(ratios)
+	b.ReportMetric(100*(ratios[len(ratios)/2]-1), "median-overhead-%")
 }

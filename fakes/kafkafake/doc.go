@@ -1,6 +1,7 @@
 // Package kafkafake is an in-process Kafka cluster for tests, built on
 // franz-go's kfake, that any Kafka client can use over real sockets:
-// franz-go, sarama, confluent-kafka-go / librdkafka (kcat) and kafka-python.
+// franz-go, sarama, segmentio/kafka-go, confluent-kafka-go / librdkafka (kcat)
+// and kafka-python.
 //
 //	srv, err := kafkafake.New(kafkafake.WithTopic("orders", 3))
 //	if err != nil { ... }

@@ -2,6 +2,7 @@ package kafkafake
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/brokerkit/brokerkit/fakes/schemaregistryfake"
 )
@@ -10,7 +11,8 @@ import (
 // (fakes/schemaregistryfake) beside the cluster, on a free port of the same
 // host unless opts say otherwise, with the cluster's users for HTTP Basic
 // auth. SchemaRegistryURL gives its URL; it stops with Close and keeps its
-// schemas across Restart.
+// schemas across Restart, and with WithDataDir across processes too (in
+// the schema-registry folder of the data dir).
 func WithSchemaRegistry(opts ...schemaregistryfake.Option) Option {
 	return func(c *config) {
 		c.schemaRegistry = append([]schemaregistryfake.Option{}, opts...)
@@ -37,6 +39,9 @@ func (s *Server) startSchemaRegistry() error {
 	opts := []schemaregistryfake.Option{
 		schemaregistryfake.WithAddr(s.cfg.host + ":0"),
 		schemaregistryfake.WithLogger(s.cfg.logger),
+	}
+	if s.cfg.dataDir != "" { // the user's dir, not the private one
+		opts = append(opts, schemaregistryfake.WithDataDir(filepath.Join(s.cfg.dataDir, "schema-registry")))
 	}
 	for _, u := range s.cfg.users {
 		opts = append(opts, schemaregistryfake.WithUser(u.Name, u.Password))

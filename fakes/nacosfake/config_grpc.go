@@ -10,31 +10,28 @@ type configReq struct {
 	AdditionMap map[string]string `json:"additionMap"`
 }
 
-// grayRefused answers gray (beta and tag) releases, which the fake does
-// not model: refused with a server error (Nacos has no code for "not
-// built"), never accepted and dropped, so a test relying on one fails.
-var grayRefused = configErr{500, "nacosfake: gray (beta/tag) config releases are not supported"}
-
-func handleConfigQuery(s *Server, _ *conn, p *payload) (map[string]any, *rpcErr) {
+func handleConfigQuery(s *Server, cn *conn, p *payload) (map[string]any, *rpcErr) {
 	var r configReq
 	if e := decodeBody(p, &r); e != nil {
 		return nil, e
 	}
+	k := newConfigKey(r.Tenant, r.Group, r.DataID)
 	s.mu.Lock()
-	c := s.configs[newConfigKey(r.Tenant, r.Group, r.DataID)]
+	s.syncedLocked(cn, k)
+	c, beta := s.servedLocked(k, cn.clientIP, r.Tag)
 	var cp Config
 	if c != nil {
 		cp = *c
 	}
 	s.mu.Unlock()
-	if c == nil || r.Tag != "" { // no tag release can exist
+	if c == nil {
 		return nil, &rpcErr{code: codeNotFound, msg: "config data not exist"}
 	}
 	// "tag" is left out: the Go SDK declares it bool, the Java server sends
 	// a string, and either mismatch breaks decoding.
 	return map[string]any{
 		"content": cp.Content, "md5": cp.MD5, "contentType": cp.Type, "lastModified": cp.LastModified,
-		"encryptedDataKey": cp.EncryptedDataKey, "isBeta": false,
+		"encryptedDataKey": cp.EncryptedDataKey, "isBeta": beta,
 	}, nil
 }
 
@@ -47,15 +44,18 @@ func handleConfigPublish(s *Server, _ *conn, p *payload) (map[string]any, *rpcEr
 		return nil, &rpcErr{code: e.code, msg: e.msg}
 	}
 	add := r.AdditionMap
-	if add["betaIps"] != "" || add["tag"] != "" {
-		return nil, &rpcErr{code: grayRefused.code, msg: grayRefused.msg}
+	c := Config{
+		Tenant: r.Tenant, Group: r.Group, DataID: r.DataID, Content: r.Content,
+		Type: add["type"], AppName: add["appName"], EncryptedDataKey: add["encryptedDataKey"],
+		srcIP: p.ClientIP, srcUser: add["src_user"],
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err := s.publishLocked(Config{
-		Tenant: r.Tenant, Group: r.Group, DataID: r.DataID, Content: r.Content,
-		Type: add["type"], AppName: add["appName"], EncryptedDataKey: add["encryptedDataKey"],
-	}, r.CasMd5, r.CasMd5 != "")
+	if add["betaIps"] != "" || add["tag"] != "" {
+		s.publishGrayLocked(c, add["betaIps"], add["tag"])
+		return nil, nil
+	}
+	err := s.publishLocked(c, r.CasMd5, r.CasMd5 != "")
 	if err != nil {
 		return nil, &rpcErr{code: err.code, msg: err.msg}
 	}
@@ -70,11 +70,12 @@ func handleConfigRemove(s *Server, _ *conn, p *payload) (map[string]any, *rpcErr
 	if e := s.checkConfigParams(r.DataID, r.Group, "", false); e != nil {
 		return nil, &rpcErr{code: e.code, msg: e.msg}
 	}
-	if r.Tag != "" {
-		return nil, &rpcErr{code: grayRefused.code, msg: grayRefused.msg}
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if r.Tag != "" {
+		s.removeTagLocked(newConfigKey(r.Tenant, r.Group, r.DataID), r.Tag)
+		return nil, nil
+	}
 	s.removeLocked(newConfigKey(r.Tenant, r.Group, r.DataID))
 	return nil, nil
 }
@@ -112,7 +113,9 @@ func handleConfigBatchListen(s *Server, c *conn, p *payload) (map[string]any, *r
 			s.listeners[k] = m
 		}
 		m[c.id] = lc.Tenant // pushes echo the tenant spelling the client used
-		if s.configMD5Locked(k) != lc.MD5 {
+		if s.listenMD5Locked(k, c.clientIP) == lc.MD5 {
+			s.syncedLocked(c, k)
+		} else {
 			changed = append(changed, map[string]string{"dataId": lc.DataID, "group": lc.Group, "tenant": lc.Tenant})
 		}
 	}

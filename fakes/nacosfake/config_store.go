@@ -22,6 +22,8 @@ type Config struct {
 	AppName          string `json:"appName,omitempty"`
 	EncryptedDataKey string `json:"encryptedDataKey,omitempty"`
 	LastModified     int64  `json:"lastModified"` // unix millis
+
+	srcIP, srcUser string // who published it, for the history
 }
 
 type configKey struct{ tenant, group, dataID string }
@@ -95,6 +97,11 @@ func (s *Server) publishLocked(c Config, casMd5 string, cas bool) *configErr {
 	c.MD5 = md5Hex(c.Content)
 	c.Type = normType(c.Type)
 	c.LastModified = s.now().UnixMilli()
+	if ok {
+		s.recordHistoryLocked("U", old, c.srcIP, c.srcUser)
+	} else {
+		s.recordHistoryLocked("I", &c, c.srcIP, c.srcUser)
+	}
 	s.configs[k] = &c
 	s.configChangedLocked(k)
 	return nil
@@ -102,9 +109,11 @@ func (s *Server) publishLocked(c Config, casMd5 string, cas bool) *configErr {
 
 // removeLocked deletes a config; removing a missing one is not an error.
 func (s *Server) removeLocked(k configKey) {
-	if _, ok := s.configs[k]; !ok {
+	old, ok := s.configs[k]
+	if !ok {
 		return
 	}
+	s.recordHistoryLocked("D", old, "", "")
 	delete(s.configs, k)
 	s.configChangedLocked(k)
 }
@@ -117,8 +126,8 @@ func (s *Server) configChangedLocked(k configKey) {
 		if c == nil {
 			continue
 		}
-		body := mustJSON(map[string]any{"module": "config", "dataId": k.dataID, "group": k.group, "tenant": tenant})
-		c.pushAfter("ConfigChangeNotifyRequest", body, s.opts.configPushDelay)
+		c.pushAfter("ConfigChangeNotifyRequest", configChangeBody(k, tenant), s.opts.configPushDelay)
+		s.awaitSyncLocked(c, k)
 	}
 	s.hintUnlistenedLocked(k)
 	for w := range s.pollers {
@@ -146,8 +155,7 @@ func (s *Server) hintUnlistenedLocked(k configKey) {
 			c.labels["module"] != "config" || normTenant(c.tenant) != k.tenant {
 			continue
 		}
-		body := mustJSON(map[string]any{"module": "config", "dataId": k.dataID, "group": k.group, "tenant": c.tenant})
-		c.pushHint("ConfigChangeNotifyRequest", body, s.opts.configPushDelay)
+		c.pushHint("ConfigChangeNotifyRequest", configChangeBody(k, c.tenant), s.opts.configPushDelay)
 	}
 }
 

@@ -30,6 +30,7 @@ type conn struct {
 	// Guarded by Server.mu.
 	clientVersion, tenant, clientIP string
 	labels                          map[string]string
+	unsynced                        map[configKey]int // pushed changes not yet read: re-pushes so far (config_resync.go)
 }
 
 // maxPushAttempts bounds re-pushes of an unacknowledged push. (Nacos

@@ -24,9 +24,12 @@
 //     listeners get ConfigChangeNotifyRequest asynchronously (20 ms after
 //     the change, so the publish reply arrives first), as do the namespace's
 //     config connections that have not listened yet (WithListenHints);
-//     gray (beta/tag) releases are refused; HTTP long polls follow the
+//     a beta release is served to the client IPs it lists (get, listen MD5,
+//     pushes) and a tag release to clients asking with its tag (Grays lists
+//     them); HTTP long polls follow the
 //     Listening-Configs / Long-Pulling-Timeout rules. The v2 config Open API
-//     (/nacos/v2/cs/config) answers in Nacos's Result envelope.
+//     (/nacos/v2/cs/config) answers in Nacos's Result envelope. Every
+//     change leaves a history row, served by /nacos/v2/cs/history.
 //   - Naming: gRPC instances are ephemeral, one set per (connection,
 //     service), and vanish with their connection; HTTP ephemeral instances
 //     need beats (unhealthy after 15 s, removed after 30 s of server clock,
@@ -39,10 +42,14 @@
 //     with resultCode 500 (an ErrorResponse would make SDKs redo everything).
 //   - Auth (WithUser, repeatable): login at /nacos/v1/auth/login or /v1/auth/users/login;
 //     missing or bad tokens get HTTP 403 or a typed gRPC errorCode 403.
-//     WithAccessKey checks ak/sk signatures on gRPC requests.
-//   - Console: /v1/console/namespaces creates, lists and deletes namespaces
-//     so fixture code written for a real server works; any namespace id is
-//     usable without creating it, as in Nacos 2.x.
+//     WithAccessKey checks ak/sk signatures on gRPC and HTTP requests.
+//     HTTP refusals, unknown paths and other methods answer with Spring
+//     Boot's and Nacos's error bodies (see http_errors.go).
+//   - Console: /v1/console/namespaces and /v2/console/namespace create,
+//     list and delete namespaces so fixture code written for a real server
+//     works; any namespace id is usable without creating it, as in Nacos
+//     2.x. The cluster endpoints show one standalone member, this server;
+//     /v1/ns/operator/switches shows and sets the naming switches.
 //
 // Pushes not acknowledged within 3 s are re-sent, up to 3 attempts (Nacos
 // retries longer, then drops the connection).
@@ -51,9 +58,10 @@
 // protection threshold (applied to listings); others are dropped as soon as
 // they have no instances and no subscribers.
 //
-// Not modelled: gray (beta/tag) publishing (accepted and ignored), idle
-// ClientDetectionRequest, service selectors, TCP health checks of
-// persistent instances, cluster mode, the v2 Open API.
+// Not modelled: gray releases in HTTP long polls and in WithDataDir, tag
+// rules matched by connection labels, idle ClientDetectionRequest, service
+// selectors, TCP health checks of persistent instances, cluster mode, the
+// history of gray releases.
 //
 // # Test hooks
 //

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -17,7 +18,7 @@ type httpRoute struct {
 	fn     func(s *Server, w http.ResponseWriter, r *http.Request, q url.Values)
 }
 
-var httpRoutes = append(httpV1Routes, httpV2Routes...)
+var httpRoutes = slices.Concat(httpV1Routes, httpV2Routes, httpV2NamingRoutes)
 
 var httpV1Routes = []httpRoute{
 	{OpHTTPGetConfig, false, httpGetConfig},
@@ -66,12 +67,10 @@ func (s *Server) httpHandler() http.Handler {
 	// Spring's answers for a known path with another method, and for
 	// unknown paths.
 	for path := range paths {
-		mux.HandleFunc(path, httpMethodNotAllowed)
-		mux.HandleFunc(path+"/{$}", httpMethodNotAllowed)
+		mux.HandleFunc(path, s.httpNoRoute(true))
+		mux.HandleFunc(path+"/{$}", s.httpNoRoute(true))
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "Not Found: "+r.URL.Path, http.StatusNotFound)
-	})
+	mux.HandleFunc("/", s.httpNoRoute(false))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.enterHTTP() {
 			http.Error(w, "server is stopping", http.StatusServiceUnavailable)
@@ -80,10 +79,6 @@ func (s *Server) httpHandler() http.Handler {
 		defer s.httpWG.Done()
 		mux.ServeHTTP(w, r)
 	})
-}
-
-func httpMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "Request method '"+r.Method+"' not supported", http.StatusMethodNotAllowed)
 }
 
 // httpRouteHandler wraps one route with what every route does: parameters,
@@ -109,7 +104,11 @@ func (s *Server) httpRouteHandler(rt httpRoute) http.Handler {
 		}
 		if !rt.public {
 			if msg := s.httpAuthMessage(q, r); msg != "" {
-				http.Error(w, msg, http.StatusForbidden)
+				s.sendError(w, r, http.StatusForbidden) // AuthFilter's sendError
+				return
+			}
+			if s.httpSignatureMessage(rt.op, q, r) != "" {
+				s.sendError(w, r, http.StatusForbidden)
 				return
 			}
 		}
@@ -209,7 +208,9 @@ const errTooLarge = httpError("request body too large")
 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // Jackson leaves <, > and & as they are
+	_ = enc.Encode(v)
 }
 
 func writeText(w http.ResponseWriter, code int, s string) {

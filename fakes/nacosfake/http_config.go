@@ -22,8 +22,8 @@ func httpGetConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.Valu
 		return
 	}
 	dataID, group := q.Get("dataId"), q.Get("group")
-	if q.Has("beta") {
-		writeText(w, grayRefused.code, grayRefused.msg)
+	if q.Get("beta") == "true" {
+		httpQueryBeta(s, w, q)
 		return
 	}
 	if q.Get("show") == "all" {
@@ -34,12 +34,15 @@ func httpGetConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.Valu
 		writeText(w, e.code, e.msg)
 		return
 	}
-	c, ok := s.GetConfig(q.Get("tenant"), group, dataID)
-	if !ok || q.Get("tag") != "" { // no tag release can exist
+	c, beta, ok := s.readConfig(q.Get("tenant"), group, dataID, remoteIP(r), httpTag(r, q))
+	if !ok {
 		writeText(w, http.StatusNotFound, "config data not exist\n")
 		return
 	}
 	h := w.Header()
+	if beta {
+		h.Set("isBeta", "true")
+	}
 	h.Set("Content-MD5", c.MD5)
 	h.Set("Config-Type", c.Type)
 	h.Set("Last-Modified", time.UnixMilli(c.LastModified).UTC().Format(http.TimeFormat))
@@ -102,14 +105,17 @@ func httpPublishConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.
 		writeText(w, e.code, e.msg)
 		return
 	}
-	if r.Header.Get("betaIps") != "" || q.Get("tag") != "" {
-		writeText(w, grayRefused.code, grayRefused.msg)
+	if betaIPs, tag := r.Header.Get("betaIps"), q.Get("tag"); betaIPs != "" || tag != "" {
+		s.publishGray(Config{Tenant: q.Get("tenant"), Group: group, DataID: dataID, Content: content,
+			Type: q.Get("type"), AppName: q.Get("appName"), EncryptedDataKey: q.Get("encryptedDataKey")}, betaIPs, tag)
+		writeText(w, 200, "true")
 		return
 	}
 	cas := r.Header.Get("casMd5")
 	s.mu.Lock()
 	err := s.publishLocked(Config{Tenant: q.Get("tenant"), Group: group, DataID: dataID, Content: content,
-		Type: q.Get("type"), AppName: q.Get("appName"), EncryptedDataKey: q.Get("encryptedDataKey")}, cas, cas != "")
+		Type: q.Get("type"), AppName: q.Get("appName"), EncryptedDataKey: q.Get("encryptedDataKey"),
+		srcIP: remoteIP(r), srcUser: srcUser(q.Get("src_user"), q, r)}, cas, cas != "")
 	s.mu.Unlock()
 	if err != nil {
 		writeText(w, err.code, err.msg)
@@ -127,8 +133,19 @@ func httpDeleteConfig(s *Server, w http.ResponseWriter, _ *http.Request, q url.V
 		writeText(w, e.code, e.msg)
 		return
 	}
-	if q.Get("tag") != "" || q.Has("beta") {
-		writeText(w, grayRefused.code, grayRefused.msg)
+	k := newConfigKey(q.Get("tenant"), group, dataID)
+	switch {
+	case q.Get("beta") == "true": // ConfigController.stopBeta
+		s.mu.Lock()
+		s.removeBetaLocked(k)
+		s.mu.Unlock()
+		writeJSON(w, v2Result{200, "stop beta ok", true})
+		return
+	case q.Get("tag") != "":
+		s.mu.Lock()
+		s.removeTagLocked(k, q.Get("tag"))
+		s.mu.Unlock()
+		writeText(w, 200, "true")
 		return
 	}
 	s.DeleteConfig(q.Get("tenant"), group, dataID)
@@ -271,4 +288,20 @@ func (s *Server) Pollers() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.pollers)
+}
+
+// httpQueryBeta is ConfigController.queryBeta: the beta as a RestResult,
+// data null when there is none.
+func httpQueryBeta(s *Server, w http.ResponseWriter, q url.Values) {
+	k := newConfigKey(q.Get("tenant"), q.Get("group"), q.Get("dataId"))
+	s.mu.Lock()
+	var data any
+	if g := s.grays[k]; g != nil && g.beta != nil {
+		b := g.beta
+		data = map[string]any{"id": configID(b.Config), "dataId": b.DataID, "group": b.Group, "content": b.Content,
+			"md5": b.MD5, "encryptedDataKey": b.EncryptedDataKey, "tenant": b.Tenant, "appName": b.AppName,
+			"type": b.Type, "betaIps": strings.Join(b.BetaIPs, ","), "lastModified": b.LastModified}
+	}
+	s.mu.Unlock()
+	writeJSON(w, v2Result{200, "query beta ok", data})
 }

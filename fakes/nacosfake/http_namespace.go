@@ -67,9 +67,7 @@ func httpCreateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q ur
 		return
 	}
 	if id == "" {
-		b := make([]byte, 16)
-		_, _ = rand.Read(b)
-		id = fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+		id = newNamespaceID()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -85,10 +83,7 @@ func httpCreateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q ur
 func httpUpdateNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ns, ok := s.namespaces[q.Get("namespace")]; ok {
-		ns.Name, ns.Desc = q.Get("namespaceShowName"), q.Get("namespaceDesc")
-		s.persistNamespaceLocked(ns.ID)
-	}
+	s.editNamespaceLocked(q.Get("namespace"), q.Get("namespaceShowName"), q.Get("namespaceDesc"))
 	writeJSON(w, true)
 }
 
@@ -98,6 +93,24 @@ func httpDeleteNamespace(s *Server, w http.ResponseWriter, _ *http.Request, q ur
 	delete(s.namespaces, q.Get("namespaceId"))
 	s.persistNamespaceLocked(q.Get("namespaceId"))
 	writeJSON(w, true)
+}
+
+// editNamespaceLocked renames a namespace; an unknown id changes nothing
+// (updateTenantNameAtomic updates no row), and both APIs still answer true.
+func (s *Server) editNamespaceLocked(id, name, desc string) {
+	if ns, ok := s.namespaces[id]; ok {
+		ns.Name, ns.Desc = name, desc
+		s.persistNamespaceLocked(id)
+	}
+}
+
+// newNamespaceID is UUID.randomUUID, the id of a namespace created
+// without one.
+func newNamespaceID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func (s *Server) namespaceListLocked() []Namespace {

@@ -68,8 +68,11 @@ func instanceFromParams(q url.Values) (*Instance, string) {
 	}
 	weight := 1.0
 	if w := q.Get("weight"); w != "" {
-		if weight, err = strconv.ParseFloat(w, 64); err != nil || weight < 0 || weight > 10000 {
-			return nil, "instance format invalid: weight " + w
+		if weight, err = strconv.ParseFloat(w, 64); err != nil {
+			return nil, "For input string: \"" + w + "\""
+		}
+		if weight < 0 || weight > 10000 { // HttpRequestInstanceBuilder.setWeight
+			return nil, "instance format invalid: The weights range from 0.0 to 10000.0"
 		}
 	}
 	md, err := parseMetadata(q.Get("metadata"))
@@ -106,15 +109,20 @@ func httpRegisterInstance(s *Server, w http.ResponseWriter, _ *http.Request, q u
 		writeText(w, http.StatusBadRequest, msg)
 		return
 	}
-	in.httpManaged = in.Ephemeral
-	s.mu.Lock()
-	e := s.setOwnerLocked(k, httpOwner(in), []*Instance{in})
-	s.mu.Unlock()
-	if e != nil {
+	if e := s.registerHTTPInstance(k, in); e != nil {
 		writeText(w, e.code, e.msg)
 		return
 	}
 	writeText(w, 200, "ok")
+}
+
+// registerHTTPInstance publishes in as its ip:port client; an ephemeral
+// one then lives on beats.
+func (s *Server) registerHTTPInstance(k svcKey, in *Instance) *rpcErr {
+	in.httpManaged = in.Ephemeral
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.setOwnerLocked(k, httpOwner(in), []*Instance{in})
 }
 
 func httpDeregisterInstance(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {

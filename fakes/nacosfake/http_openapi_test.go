@@ -1,8 +1,10 @@
 package nacosfake_test
 
 import (
+	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -129,26 +131,88 @@ func TestHTTPConfigIDsAndShowAll(t *testing.T) {
 	require.Empty(t, r.body, "Nacos returns null for a missing config")
 }
 
-// Gray releases are not modelled: refused, never accepted and dropped; the
-// formal config is untouched and tag reads find nothing.
-func TestGrayReleasesRefused(t *testing.T) {
+// Gray releases as Nacos serves them: a beta to the client IPs it lists,
+// a tag release to clients asking with its tag, the formal config to
+// everyone else; stop-beta and tag deletes remove them.
+func TestGrayReleases(t *testing.T) {
 	srv := newServer(t)
 	srv.SetConfig("", "G", "g", "formal")
-	refused := "nacosfake: gray (beta/tag) config releases are not supported"
+	other := map[string]string{"X-Forwarded-For": "10.9.9.9"}
 	runHTTPCases(t, srv, []httpCase{
-		{"beta publish", "POST", "/v1/cs/configs", url.Values{"dataId": {"g"}, "group": {"G"}, "content": {"beta"}}, map[string]string{"betaIps": "127.0.0.1"}, 500, refused},
-		{"tag publish", "POST", "/v1/cs/configs", url.Values{"dataId": {"g"}, "group": {"G"}, "content": {"tagged"}, "tag": {"t1"}}, nil, 500, refused},
-		{"stop beta", "DELETE", "/v1/cs/configs?dataId=g&group=G&beta=true", nil, nil, 500, refused},
-		{"tag delete", "DELETE", "/v1/cs/configs?dataId=g&group=G&tag=t1", nil, nil, 500, refused},
-		{"query beta", "GET", "/v1/cs/configs?dataId=g&group=G&beta=true", nil, nil, 500, refused},
-		{"tag read", "GET", "/v1/cs/configs?dataId=g&group=G&tag=t1", nil, nil, 404, "config data not exist\n"},
-		{"formal read", "GET", "/v1/cs/configs?dataId=g&group=G", nil, nil, 200, "formal"},
+		{"beta publish", "POST", "/v1/cs/configs", url.Values{"dataId": {"g"}, "group": {"G"}, "content": {"beta"}}, map[string]string{"betaIps": "127.0.0.1,10.1.1.1"}, 200, "true"},
+		{"beta IP reads the beta", "GET", "/v1/cs/configs?dataId=g&group=G", nil, nil, 200, "beta"},
+		{"another IP reads the formal", "GET", "/v1/cs/configs?dataId=g&group=G", nil, other, 200, "formal"},
+		{"query beta", "GET", "/v1/cs/configs?dataId=g&group=G&beta=true", nil, nil, 200, ""},
+		{"tag publish", "POST", "/v1/cs/configs", url.Values{"dataId": {"g"}, "group": {"G"}, "content": {"tagged"}, "tag": {"t1"}}, nil, 200, "true"},
+		{"tag read", "GET", "/v1/cs/configs?dataId=g&group=G&tag=t1", nil, other, 200, "tagged"},
+		{"tag read by header", "GET", "/v1/cs/configs?dataId=g&group=G", nil, map[string]string{"X-Forwarded-For": "10.9.9.9", "Vipserver-Tag": "t1"}, 200, "tagged"},
+		{"unknown tag", "GET", "/v1/cs/configs?dataId=g&group=G&tag=t2", nil, other, 404, "config data not exist\n"},
+		{"tag delete", "DELETE", "/v1/cs/configs?dataId=g&group=G&tag=t1", nil, nil, 200, "true"},
+		{"tag gone", "GET", "/v1/cs/configs?dataId=g&group=G&tag=t1", nil, other, 404, "config data not exist\n"},
+		{"stop beta", "DELETE", "/v1/cs/configs?dataId=g&group=G&beta=true", nil, nil, 200, `{"code":200,"message":"stop beta ok","data":true}` + "\n"},
+		{"beta IP reads the formal again", "GET", "/v1/cs/configs?dataId=g&group=G", nil, nil, 200, "formal"},
+		{"no beta", "GET", "/v1/cs/configs?dataId=g&group=G&beta=true", nil, nil, 200, `{"code":200,"message":"query beta ok","data":null}` + "\n"},
 	})
+	c, _ := srv.GetConfig("", "G", "g")
+	require.Equal(t, "formal", c.Content, "gray publishes leave the formal config alone")
+	require.Empty(t, srv.Grays())
+}
 
+func TestGrayQueryBetaShape(t *testing.T) {
+	srv := newServer(t)
+	r := do(t, "POST", srv.URL()+"/v1/cs/configs", url.Values{"dataId": {"g"}, "group": {"G"}, "content": {"b"}}, map[string]string{"betaIps": "10.1.1.1"})
+	require.Equal(t, "true", r.body)
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=g&group=G&beta=true", nil, nil)
+	var res struct {
+		Code    int
+		Message string
+		Data    map[string]any
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.body), &res), r.body)
+	require.Equal(t, 200, res.Code)
+	require.Equal(t, "query beta ok", res.Message)
+	require.Equal(t, "b", res.Data["content"])
+	require.Equal(t, "10.1.1.1", res.Data["betaIps"])
+	require.Equal(t, fmt.Sprintf("%x", md5.Sum([]byte("b"))), res.Data["md5"])
+	r = do(t, "GET", srv.URL()+"/v1/cs/configs?dataId=g&group=G", nil, nil)
+	require.Equal(t, 404, r.code, "no formal config, and 127.0.0.1 is not in the beta")
+}
+
+// Through nacos-sdk-go: a beta published for the client's IP is what it
+// reads and what its watcher is pushed; a beta for another IP changes
+// nothing for it.
+func TestGrayBetaThroughSDK(t *testing.T) {
+	srv := newServer(t)
+	srv.SetConfig("", "G", "g", "formal")
 	cc := configClient(t, srv)
-	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "g", Group: "G", Content: "beta", BetaIps: "127.0.0.1"})
-	require.False(t, ok)
-	require.ErrorContains(t, err, refused)
+	got, err := cc.GetConfig(vo.ConfigParam{DataId: "g", Group: "G"})
+	require.NoError(t, err)
+	require.Equal(t, "formal", got)
+	var ip string
+	for _, c := range srv.Connections() {
+		ip = c.ClientIP
+	}
+	require.NotEmpty(t, ip)
+
+	seen := make(chan string, 8)
+	require.NoError(t, cc.ListenConfig(vo.ConfigParam{DataId: "g", Group: "G", OnChange: func(_, _, _, data string) { seen <- data }}))
+	require.Eventually(t, func() bool { return len(srv.Listeners()) == 1 }, 10*time.Second, 10*time.Millisecond)
+
+	ok, err := cc.PublishConfig(vo.ConfigParam{DataId: "g", Group: "G", Content: "elsewhere", BetaIps: "192.0.2.1"})
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = cc.PublishConfig(vo.ConfigParam{DataId: "g", Group: "G", Content: "beta", BetaIps: ip})
+	require.NoError(t, err)
+	require.True(t, ok)
+	select {
+	case v := <-seen:
+		require.Equal(t, "beta", v)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the watcher was not pushed the beta")
+	}
+	got, err = cc.GetConfig(vo.ConfigParam{DataId: "g", Group: "G"})
+	require.NoError(t, err)
+	require.Equal(t, "beta", got)
 	c, _ := srv.GetConfig("", "G", "g")
 	require.Equal(t, "formal", c.Content)
 }

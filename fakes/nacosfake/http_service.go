@@ -17,7 +17,7 @@ func httpGetService(s *Server, w http.ResponseWriter, _ *http.Request, q url.Val
 	defer s.mu.Unlock()
 	svc := s.services[k]
 	if svc == nil {
-		writeText(w, http.StatusBadRequest, "service "+k.grouped()+" is not found!")
+		writeText(w, http.StatusBadRequest, "service not found, namespace: "+k.ns+", serviceName: "+k.grouped())
 		return
 	}
 	clusters := map[string]bool{}
@@ -76,7 +76,7 @@ func httpUpdateService(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	defer s.mu.Unlock()
 	svc := s.services[k]
 	if svc == nil {
-		writeText(w, http.StatusBadRequest, "service "+k.grouped()+" is not found!")
+		writeText(w, http.StatusBadRequest, "service "+k.grouped()+" not found!")
 		return
 	}
 	svc.explicit = true
@@ -96,7 +96,7 @@ func httpDeleteService(s *Server, w http.ResponseWriter, _ *http.Request, q url.
 	defer s.mu.Unlock()
 	svc := s.services[k]
 	if svc == nil {
-		writeText(w, http.StatusBadRequest, "service "+k.grouped()+" is not found!")
+		writeText(w, http.StatusBadRequest, "service "+k.grouped()+" not found!")
 		return
 	}
 	if len(svc.owners) > 0 {

@@ -207,7 +207,7 @@ func TestHTTPInstanceGetUpdateAndPersistent(t *testing.T) {
 	r = do(t, "GET", srv.URL()+"/v1/ns/operator/metrics", nil, nil)
 	require.Contains(t, r.body, `"status":"UP"`)
 	r = do(t, "GET", srv.URL()+"/v1/ns/nothing", nil, nil)
-	require.Equal(t, 404, r.code)
+	require.Equal(t, 501, r.code) // naming's DistroFilter: no such api
 }
 
 func TestHTTPPatchAndReset(t *testing.T) {
@@ -305,6 +305,7 @@ func TestHTTPUDPPushToListClients(t *testing.T) {
 	require.Equal(t, "dom", push.Type)
 	require.Contains(t, push.Data, `"name":"DEFAULT_GROUP@@udp"`)
 	require.Contains(t, push.Data, `"ip":"10.0.0.1"`)
+	require.NotContains(t, push.Data, `"dom"`)
 	require.Positive(t, push.LastRefTime)
 
 	// Subscribers that stop polling expire.

@@ -73,7 +73,7 @@ func v2Namespace(q url.Values) string {
 	return q.Get("tenant")
 }
 
-func httpV2GetConfig(s *Server, w http.ResponseWriter, _ *http.Request, q url.Values) {
+func httpV2GetConfig(s *Server, w http.ResponseWriter, r *http.Request, q url.Values) {
 	if v2Missing(w, q, "dataId", "group") {
 		return
 	}
@@ -81,8 +81,8 @@ func httpV2GetConfig(s *Server, w http.ResponseWriter, _ *http.Request, q url.Va
 		writeResult(w, e.code, 20002, "parameter validate error", e.msg)
 		return
 	}
-	c, ok := s.GetConfig(v2Namespace(q), q.Get("group"), q.Get("dataId"))
-	if !ok || q.Get("tag") != "" { // no tag release can exist
+	c, _, ok := s.readConfig(v2Namespace(q), q.Get("group"), q.Get("dataId"), remoteIP(r), httpTag(r, q))
+	if !ok {
 		writeResult(w, http.StatusNotFound, 20004, "resource not found", "config data not exist")
 		return
 	}
@@ -93,19 +93,22 @@ func httpV2PublishConfig(s *Server, w http.ResponseWriter, r *http.Request, q ur
 	if v2FormMissing(w, q, "dataId", "group", "content") {
 		return
 	}
-	if r.Header.Get("betaIps") != "" || q.Get("tag") != "" {
-		writeResult(w, grayRefused.code, 30000, "server error", grayRefused.msg)
-		return
-	}
 	dataID, group, content := q.Get("dataId"), q.Get("group"), q.Get("content")
 	if e := s.checkConfigParams(dataID, group, content, true); e != nil {
 		writeResult(w, e.code, 20002, "parameter validate error", e.msg)
 		return
 	}
+	if betaIPs, tag := r.Header.Get("betaIps"), q.Get("tag"); betaIPs != "" || tag != "" {
+		s.publishGray(Config{Tenant: v2Namespace(q), Group: group, DataID: dataID, Content: content,
+			Type: q.Get("type"), AppName: q.Get("appName"), EncryptedDataKey: q.Get("encryptedDataKey")}, betaIPs, tag)
+		writeSuccess(w, true)
+		return
+	}
 	cas := r.Header.Get("casMd5")
 	s.mu.Lock()
 	err := s.publishLocked(Config{Tenant: v2Namespace(q), Group: group, DataID: dataID, Content: content,
-		Type: q.Get("type"), AppName: q.Get("appName"), EncryptedDataKey: q.Get("encryptedDataKey")}, cas, cas != "")
+		Type: q.Get("type"), AppName: q.Get("appName"), EncryptedDataKey: q.Get("encryptedDataKey"),
+		srcIP: remoteIP(r), srcUser: srcUser(q.Get("srcUser"), q, r)}, cas, cas != "")
 	s.mu.Unlock()
 	if err != nil {
 		writeResult(w, err.code, 30000, "server error", err.msg)
@@ -118,12 +121,15 @@ func httpV2DeleteConfig(s *Server, w http.ResponseWriter, _ *http.Request, q url
 	if v2Missing(w, q, "dataId", "group") {
 		return
 	}
-	if q.Get("tag") != "" {
-		writeResult(w, grayRefused.code, 30000, "server error", grayRefused.msg)
-		return
-	}
 	if e := s.checkConfigParams(q.Get("dataId"), q.Get("group"), "", false); e != nil {
 		writeResult(w, e.code, 20002, "parameter validate error", e.msg)
+		return
+	}
+	if tag := q.Get("tag"); tag != "" {
+		s.mu.Lock()
+		s.removeTagLocked(newConfigKey(v2Namespace(q), q.Get("group"), q.Get("dataId")), tag)
+		s.mu.Unlock()
+		writeSuccess(w, true)
 		return
 	}
 	s.DeleteConfig(v2Namespace(q), q.Get("group"), q.Get("dataId"))

@@ -62,6 +62,29 @@ type service struct {
 	explicit         bool
 	metadata         map[string]string
 	protectThreshold float64
+	// Set by the v2 service create: the kind of instances it accepts.
+	declaredEphemeral *bool
+}
+
+// ephemeral is the service's kind: as created, else that of its
+// instances (subscribing alone makes an ephemeral service).
+func (svc *service) ephemeral() bool {
+	eph, _ := svc.kind("")
+	return eph
+}
+
+// kind is the service's kind as fixed by its creation or by the instances
+// of owners other than except; known is false when nothing fixes it.
+func (svc *service) kind(except string) (ephemeral, known bool) {
+	if svc.declaredEphemeral != nil {
+		return *svc.declaredEphemeral, true
+	}
+	for o, insts := range svc.owners {
+		if o != except && len(insts) > 0 {
+			return insts[0].Ephemeral, true
+		}
+	}
+	return true, false
 }
 
 var validCluster = regexp.MustCompile(`^[0-9a-zA-Z_-]+$`)
@@ -120,16 +143,15 @@ func (s *Server) setOwnerLocked(k svcKey, owner string, insts []*Instance) *rpcE
 	}
 	for _, in := range insts {
 		if e := prepInstance(k, in); e != nil {
+			s.gcServiceLocked(svc) // a refused first instance leaves no service
 			return e
 		}
-		for o, others := range svc.owners {
-			if o != owner && len(others) > 0 && others[0].Ephemeral != in.Ephemeral {
-				kind, want := "persistent", "ephemeral"
-				if others[0].Ephemeral {
-					kind, want = "ephemeral", "persistent"
-				}
-				return &rpcErr{code: codeBadRequest, msg: fmt.Sprintf("Current service %s is %s service, can't register %s instance.", k.grouped(), kind, want), asError: true}
+		if eph, known := svc.kind(owner); known && eph != in.Ephemeral {
+			kind, want := "persistent", "ephemeral"
+			if eph {
+				kind, want = "ephemeral", "persistent"
 			}
+			return &rpcErr{code: codeBadRequest, msg: fmt.Sprintf("Current service %s is %s service, can't register %s instance.", k.grouped(), kind, want), asError: true}
 		}
 		in.Owner = owner
 		in.LastBeat = s.now()

@@ -35,6 +35,7 @@ type options struct {
 	maxContent         int
 	contextPath        string
 	ackTimeout         time.Duration
+	resyncAfter        time.Duration // config_resync.go
 	setupWait          time.Duration
 	httpTimeout        time.Duration // HTTP: body read and keep-alive idle limit
 	listCacheTTL       time.Duration
@@ -56,6 +57,7 @@ func defaultOptions() options {
 		setupWait:       2 * time.Second,
 		contextPath:     "/nacos",
 		ackTimeout:      3 * time.Second,
+		resyncAfter:     500 * time.Millisecond,
 		httpTimeout:     60 * time.Second,
 		listCacheTTL:    10 * time.Second,
 		grpcHandshake:   120 * time.Second,
@@ -152,9 +154,10 @@ func WithHealthCheckInterval(d time.Duration) Option {
 // WithMaxContentSize sets the config content limit (Nacos: 10 MiB).
 func WithMaxContentSize(n int) Option { return func(o *options) { o.maxContent = n } }
 
-// WithAccessKey requires Alibaba-Cloud-style ak/sk signatures on gRPC config
-// and naming requests (Spas-AccessKey/Timestamp/Spas-Signature headers for
-// config, ak/data/signature for naming: base64 HMAC-SHA1 with the secret).
+// WithAccessKey requires Alibaba-Cloud-style ak/sk signatures on config
+// and naming requests, gRPC and HTTP (Spas-AccessKey/Timestamp/
+// Spas-Signature headers for config, ak/data/signature headers on gRPC and
+// parameters on HTTP for naming: base64 HMAC-SHA1 with the secret).
 func WithAccessKey(accessKey, secretKey string) Option {
 	return func(o *options) { o.accessKey, o.secret = accessKey, secretKey }
 }

@@ -39,6 +39,7 @@ type serviceMeta struct {
 	Name             string            `json:"name"`
 	Metadata         map[string]string `json:"metadata,omitempty"`
 	ProtectThreshold float64           `json:"protectThreshold,omitempty"`
+	Ephemeral        *bool             `json:"ephemeral,omitempty"` // the kind a v2 create fixed
 }
 
 // change is one log record: the new value of one entity (nil = removed).
@@ -152,7 +153,7 @@ func (s *Server) stateLocked() state {
 
 func (s *Server) serviceMetaLocked(svc *service) serviceMeta {
 	return serviceMeta{Namespace: svc.key.ns, Group: svc.key.group, Name: svc.key.name,
-		Metadata: svc.metadata, ProtectThreshold: svc.protectThreshold}
+		Metadata: svc.metadata, ProtectThreshold: svc.protectThreshold, Ephemeral: svc.declaredEphemeral}
 }
 
 // persistConfigLocked logs the current value of config k.
@@ -245,7 +246,7 @@ func (s *Server) replay(rec []byte) error {
 		svc := s.serviceLocked(newSvcKey(c.Service.Namespace, c.Service.Group, c.Service.Name), true)
 		svc.explicit = c.ServiceVal != nil
 		if m := c.ServiceVal; m != nil {
-			svc.metadata, svc.protectThreshold = m.Metadata, m.ProtectThreshold
+			svc.metadata, svc.protectThreshold, svc.declaredEphemeral = m.Metadata, m.ProtectThreshold, m.Ephemeral
 		}
 	}
 	return nil
@@ -275,7 +276,7 @@ func (s *Server) loadSnapshot(d *datadir.Dir) error {
 	}
 	for _, m := range st.Services {
 		svc := s.serviceLocked(newSvcKey(m.Namespace, m.Group, m.Name), true)
-		svc.explicit, svc.metadata, svc.protectThreshold = true, m.Metadata, m.ProtectThreshold
+		svc.explicit, svc.metadata, svc.protectThreshold, svc.declaredEphemeral = true, m.Metadata, m.ProtectThreshold, m.Ephemeral
 	}
 	for i := range st.Instances {
 		in := st.Instances[i]

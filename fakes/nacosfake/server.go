@@ -32,6 +32,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	configs    map[configKey]*Config
+	grays      map[configKey]*grays            // beta and tag releases (config_gray.go)
 	listeners  map[configKey]map[string]string // key -> connID -> tenant as the client sent it
 	pollers    map[*poller]struct{}
 	services   map[svcKey]*service
@@ -39,6 +40,10 @@ type Server struct {
 	tokens     map[string]time.Time  // accessToken -> expiry
 	jwtKey     []byte                // signs access tokens
 	namespaces map[string]*Namespace // created through the console API
+	history    []*historyEntry       // config history, oldest first
+	historyNid int64                 // last history row number
+	historyIDs int64                 // last history id given to an insert
+	switches   *switchDomain         // naming system switches; nil until read or set
 	closed     bool
 	beatTimer  clock.Timer // next heartbeat check; guarded by mu
 
@@ -67,6 +72,7 @@ func New(opts ...Option) (*Server, error) {
 	s := &Server{
 		opts:       defaultOptions(),
 		configs:    map[configKey]*Config{},
+		grays:      map[configKey]*grays{},
 		listeners:  map[configKey]map[string]string{},
 		pollers:    map[*poller]struct{}{},
 		services:   map[svcKey]*service{},
@@ -298,7 +304,9 @@ func (s *Server) Reset() {
 	for k := range s.configs {
 		s.removeLocked(k)
 	}
+	clear(s.grays)
 	clear(s.namespaces)
+	s.history = nil
 	for _, svc := range s.services {
 		svc.explicit = false
 		if len(svc.owners) > 0 {

@@ -45,12 +45,12 @@ func (s *Server) pruneUDPSubsLocked(svc *service) {
 }
 
 // pushUDPLocked sends {"type":"dom","data":<serviceInfo JSON>,"lastRefTime"}
+// (UdpPushService; data is the 2.x ServiceInfo, without 1.x's "dom" field)
 // to every live UDP subscriber, gzipped above 1 KiB like Nacos.
 func (s *Server) pushUDPLocked(svc *service) {
 	s.pruneUDPSubsLocked(svc)
 	for _, sub := range svc.udpSubs {
 		info := s.serviceInfoLocked(svc, svc.key.grouped(), sub.clusters, false)
-		info["dom"] = svc.key.grouped()
 		msg := mustJSON(map[string]any{"type": "dom", "data": string(mustJSON(info)), "lastRefTime": info["lastRefTime"]})
 		if len(msg) > 1024 {
 			var b bytes.Buffer

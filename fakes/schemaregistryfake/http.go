@@ -118,6 +118,9 @@ func (s *Server) handle(h func(*http.Request) (any, *apiError)) http.HandlerFunc
 		}
 		s.mu.Lock()
 		out, aerr := h(r)
+		if aerr == nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			aerr = s.saveLocked()
+		}
 		s.mu.Unlock()
 		if aerr != nil {
 			s.cfg.logger.Debug("schemaregistryfake: request failed", "method", r.Method, "path", r.URL.Path, "code", aerr.Code)

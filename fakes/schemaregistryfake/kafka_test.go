@@ -27,3 +27,23 @@ func TestBesideKafkaSurvivesRestart(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, id, md.ID)
 }
+
+// With the cluster's data dir, the registry's schemas outlive the process:
+// a new kafkafake on the same dir serves them.
+func TestBesideKafkaDataDir(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := kafkafake.New(kafkafake.WithSchemaRegistry(), kafkafake.WithDataDir(dir))
+	require.NoError(t, err)
+	c := newClient(t, schemaregistry.NewConfig(srv.SchemaRegistryURL()))
+	id, err := c.Register("k-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
+	require.NoError(t, err)
+	require.NoError(t, srv.Close())
+
+	srv, err = kafkafake.New(kafkafake.WithSchemaRegistry(), kafkafake.WithDataDir(dir))
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, srv.Close()) })
+	fresh := newClient(t, schemaregistry.NewConfig(srv.SchemaRegistryURL()))
+	md, err := fresh.GetLatestSchemaMetadata("k-value")
+	require.NoError(t, err)
+	require.Equal(t, id, md.ID)
+}

@@ -10,10 +10,11 @@ import (
 type Option func(*config)
 
 type config struct {
-	addr   string
-	users  map[string]string
-	logger *slog.Logger
-	err    error
+	addr    string
+	users   map[string]string
+	logger  *slog.Logger
+	dataDir string
+	err     error
 }
 
 func defaults() config {
@@ -52,3 +53,9 @@ func WithLogger(l *slog.Logger) Option {
 		}
 	}
 }
+
+// WithDataDir keeps the registry's schemas, subjects and compatibility
+// levels in dir (created if missing, locked while the server runs), so a
+// new server on the same dir starts where the last one stopped. Every
+// change is written before it is answered.
+func WithDataDir(dir string) Option { return func(c *config) { c.dataDir = dir } }

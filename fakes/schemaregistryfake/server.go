@@ -3,10 +3,13 @@ package schemaregistryfake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/brokerkit/brokerkit/internal/datadir"
 )
 
 // Server is an in-process Schema Registry. Create it with New and stop it
@@ -20,6 +23,7 @@ type Server struct {
 	mu     sync.Mutex // guards st and closed
 	st     *store
 	closed bool
+	dir    *datadir.Dir // WithDataDir; nil in memory
 }
 
 // New starts a registry on WithAddr's address (default a free port on
@@ -32,11 +36,18 @@ func New(opts ...Option) (*Server, error) {
 	if cfg.err != nil {
 		return nil, cfg.err
 	}
+	s := &Server{cfg: cfg, st: newStore(), done: make(chan struct{})}
+	if cfg.dataDir != "" {
+		if err := s.openDataDir(cfg.dataDir); err != nil {
+			return nil, fmt.Errorf("schemaregistryfake: data dir: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
+		s.closeDataDir()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, ln: ln, st: newStore(), done: make(chan struct{})}
+	s.ln = ln
 	s.http = &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 30 * time.Second,
@@ -73,5 +84,12 @@ func (s *Server) Close() error {
 		err = s.http.Close()
 	}
 	<-s.done
+	s.closeDataDir()
 	return err
+}
+
+func (s *Server) closeDataDir() {
+	if s.dir != nil {
+		_ = s.dir.Close()
+	}
 }
