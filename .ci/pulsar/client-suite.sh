@@ -21,11 +21,13 @@ it="$suite/integration-tests"
 
 # The standalone's settings (integration-tests/conf/standalone.conf): 1 MiB
 # messages, TLS with the suite's certificates, anonymous role next to
-# TLS/token/basic authentication, tokens signed with tokens/secret.key.
+# TLS/token/basic authentication, tokens signed with tokens/secret.key,
+# authorization with its superuser roles.
 start_up --pulsar-max-message-size 1048576 --pulsar-advertised-host localhost \
   --pulsar-tls-cert "$it/certs/broker-cert.pem" --pulsar-tls-key "$it/certs/broker-key.pem" \
   --pulsar-tls-trust "$it/certs/cacert.pem" --pulsar-tls-auth \
-  --pulsar-token-secret-key "$it/tokens/secret.key" --user admin:123456 --pulsar-anonymous-role anonymous
+  --pulsar-token-secret-key "$it/tokens/secret.key" --user admin:123456 --pulsar-anonymous-role anonymous \
+  --pulsar-superuser localhost --pulsar-superuser superUser --pulsar-superuser admin
 cat "$work/up.json"
 
 admin() { # method path [body]: the pulsar-admin calls of pulsar-test-service-start.sh

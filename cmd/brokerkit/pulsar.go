@@ -28,6 +28,8 @@ type pulsarBackend struct {
 	tlsCert, tlsKey, tlsTrust string // given certificates (the suite's), instead of --tls's CA
 	tlsAuth                   bool
 	anonymousRole             string
+	authorization             bool
+	superUsers                stringList
 	secretKeyFile             string
 	advertisedHost            string
 }
@@ -49,6 +51,8 @@ func (p *pulsarBackend) flags(fs *flag.FlagSet) {
 	fs.StringVar(&p.tlsTrust, "pulsar-tls-trust", "", "CA PEM file that client certificates must chain to (tlsTrustCertsFilePath)")
 	fs.BoolVar(&p.tlsAuth, "pulsar-tls-auth", false, "require auth and accept client certificates, role = common name (AuthenticationProviderTls)")
 	fs.StringVar(&p.anonymousRole, "pulsar-anonymous-role", "", "with auth on, let clients without credentials in with this role (anonymousUserRole)")
+	fs.BoolVar(&p.authorization, "pulsar-authorization", false, "produce/consume only as a superuser, tenant admin or with a granted permission (authorizationEnabled)")
+	fs.Var(&p.superUsers, "pulsar-superuser", "a superuser role (superUserRoles; repeatable; implies --pulsar-authorization)")
 	fs.StringVar(&p.secretKeyFile, "pulsar-token-secret-key", "", "require auth and accept HS256 JWTs signed with this key file, role = sub (tokenSecretKey)")
 	fs.StringVar(&p.advertisedHost, "pulsar-advertised-host", "", "host Pulsar lookups send clients to (advertisedAddress; default: --host)")
 }
@@ -197,6 +201,10 @@ func (p *pulsarBackend) securityOptions(c *common) (opts []pulsarfake.Option, no
 	if p.anonymousRole != "" {
 		opts = append(opts, pulsarfake.WithAnonymousRole(p.anonymousRole))
 		notes = append(notes, "clients without credentials get role "+p.anonymousRole)
+	}
+	if p.authorization || len(p.superUsers) > 0 {
+		opts = append(opts, pulsarfake.WithAuthorization(p.superUsers...))
+		notes = append(notes, "authorization on, superusers: "+p.superUsers.String())
 	}
 	return opts, notes, nil
 }

@@ -90,3 +90,24 @@ func TestUpPulsarMaxMessageSize(t *testing.T) {
 	_, err = p.Send(ctx, pulsarclient.Message{Payload: make([]byte, 2<<20)})
 	require.Error(t, err, "a 2 MiB message over a 1 MiB limit")
 }
+
+// --pulsar-superuser turns authorization on: the superuser produces, a user
+// without a grant is refused with AuthorizationError.
+func TestUpPulsarSuperuserTurnsOnAuthorization(t *testing.T) {
+	out, stop := startUp(t, "--only", "pulsar", "--pulsar-port", "0", "--pulsar-admin-port", "0",
+		"--user", "root:pw", "--user", "bob:pw", "--pulsar-superuser", "root")
+	defer stop()
+	url := byName(out)["pulsar"]["service"]
+	produce := func(user string) error {
+		cl, err := pulsarclient.New(pulsarclient.Endpoint{URL: url, User: user, Password: "pw", OperationTimeout: 2 * time.Second})
+		require.NoError(t, err)
+		defer cl.Close()
+		p, err := cl.Producer("persistent://public/default/up-authz")
+		if err == nil {
+			p.Close()
+		}
+		return err
+	}
+	require.NoError(t, produce("root"))
+	require.ErrorContains(t, produce("bob"), "AuthorizationError")
+}

@@ -2,6 +2,7 @@ package pulsarfake
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,6 +20,46 @@ import (
 type policyStore struct {
 	mu sync.Mutex
 	m  map[string]map[string]json.RawMessage
+	// logged writes a change to the data directory (WithDataDir); it is
+	// called with mu held, so the log keeps the order of the changes.
+	logged func(change)
+}
+
+func (p *policyStore) log(scope, name string, v json.RawMessage) {
+	if p.logged != nil {
+		p.logged(change{Kind: chPolicy, Name: scope, Policy: name, Value: v})
+	}
+}
+
+// all copies every policy (the data directory's snapshot).
+func (p *policyStore) all() map[string]map[string]json.RawMessage {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make(map[string]map[string]json.RawMessage, len(p.m))
+	for scope, m := range p.m {
+		out[scope] = maps.Clone(m)
+	}
+	return out
+}
+
+// replace sets every policy at once (loading a snapshot).
+func (p *policyStore) replace(m map[string]map[string]json.RawMessage) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.m = m
+}
+
+// apply replays a logged change: a set, a removal (nil value) or, without
+// a policy name, a dropped scope.
+func (p *policyStore) apply(c *change) {
+	switch {
+	case c.Policy == "":
+		p.dropScope(c.Name)
+	case c.Value == nil:
+		p.del(c.Name, c.Policy)
+	default:
+		p.set(c.Name, c.Policy, c.Value)
+	}
 }
 
 func (p *policyStore) get(scope, name string) (json.RawMessage, bool) {
@@ -38,12 +79,16 @@ func (p *policyStore) set(scope, name string, v json.RawMessage) {
 		p.m[scope] = map[string]json.RawMessage{}
 	}
 	p.m[scope][name] = v
+	p.log(scope, name, v)
 }
 
 func (p *policyStore) del(scope, name string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	delete(p.m[scope], name)
+	if _, ok := p.m[scope][name]; ok {
+		delete(p.m[scope], name)
+		p.log(scope, name, nil)
+	}
 }
 
 // withPrefix answers the policies of scope whose name starts with prefix,
@@ -67,6 +112,7 @@ func (p *policyStore) delPrefix(scope, prefix string) {
 	for k := range p.m[scope] {
 		if strings.HasPrefix(k, prefix) {
 			delete(p.m[scope], k)
+			p.log(scope, k, nil)
 		}
 	}
 }
@@ -75,7 +121,10 @@ func (p *policyStore) delPrefix(scope, prefix string) {
 func (p *policyStore) dropScope(scope string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	delete(p.m, scope)
+	if _, ok := p.m[scope]; ok {
+		delete(p.m, scope)
+		p.log(scope, "", nil)
+	}
 }
 
 // policy describes one /<name> route: the method that sets it, what GET
@@ -305,16 +354,10 @@ func (s *Server) adminNamespaceExtraRoutes(h func(string, func(*http.Request) (a
 		return s.policies.withPrefix(n, "permission:"), nil
 	}))
 	h("POST "+base+"permissions/{role}", ns(func(r *http.Request, n string) (any, error) {
-		var actions []string
-		if err := decodeBody(r, &actions); err != nil {
+		raw, err := readActions(r)
+		if err != nil {
 			return nil, err
 		}
-		for _, a := range actions {
-			if !validAuthAction(a) {
-				return nil, herr(http.StatusBadRequest, "Invalid auth action %q", a)
-			}
-		}
-		raw, _ := json.Marshal(nonNil(actions))
 		s.policies.set(n, "permission:"+param(r, "role"), raw)
 		return nil, nil
 	}))
@@ -378,15 +421,38 @@ func (s *Server) setBacklogQuota(r *http.Request, scope string) error {
 	if err != nil {
 		return err
 	}
-	var q backlogQuota
-	if err := json.Unmarshal(raw, &q); err != nil {
+	// The broker's BacklogQuotaImpl: "limit" is the deprecated name of
+	// limitSize, and Jackson reads numbers given as strings.
+	var in struct {
+		Limit     *json.Number `json:"limit"`
+		LimitSize *json.Number `json:"limitSize"`
+		LimitTime json.Number  `json:"limitTime"`
+		Policy    string       `json:"policy"`
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
 		return herr(http.StatusBadRequest, "invalid backlog quota: %v", err)
 	}
-	switch q.Policy {
+	switch in.Policy {
 	case "producer_request_hold", "producer_exception", "consumer_backlog_eviction":
 	default:
-		return herr(http.StatusBadRequest, "Invalid backlog quota policy %q", q.Policy)
+		return herr(http.StatusBadRequest, "Invalid backlog quota policy %q", in.Policy)
 	}
+	size := in.LimitSize
+	if size == nil {
+		size = in.Limit
+	}
+	q := backlogQuota{Policy: in.Policy}
+	if size != nil {
+		q.LimitSize, err = size.Int64()
+	}
+	if in.LimitTime != "" && err == nil {
+		q.LimitTime, err = in.LimitTime.Int64()
+	}
+	if err != nil {
+		return herr(http.StatusBadRequest, "invalid backlog quota: %v", err)
+	}
+	q.Limit = q.LimitSize
+	raw, _ = json.Marshal(q)
 	s.policies.set(scope, "backlogQuota:"+typ, raw)
 	return nil
 }
@@ -574,6 +640,7 @@ func (s *Server) needTopicOrPartitioned(n topicName) error {
 
 // backlogQuota is the broker's BacklogQuota.
 type backlogQuota struct {
+	Limit     int64  `json:"limit"` // deprecated, = limitSize
 	LimitSize int64  `json:"limitSize"`
 	LimitTime int64  `json:"limitTime"`
 	Policy    string `json:"policy"`

@@ -1,6 +1,7 @@
 package pulsarfake_test
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/rest"
@@ -179,5 +180,13 @@ func TestAdminNamespacePolicies(t *testing.T) {
 		m, err = nsa.GetBacklogQuotaMap("public/pol")
 		require.NoError(t, err)
 		require.Empty(t, m)
+
+		// The deprecated "limit", with the number as a string, as
+		// pulsar-client-go's own tests send it.
+		adminDo(t, srv, http.MethodPost, "/admin/v2/namespaces/public/pol/backlogQuota", `{"limit": "10240", "policy": "producer_request_hold"}`)
+		m, err = nsa.GetBacklogQuotaMap("public/pol")
+		require.NoError(t, err)
+		require.EqualValues(t, 10240, m[utils.DestinationStorage].LimitSize)
+		require.NoError(t, nsa.RemoveBacklogQuota("public/pol"))
 	})
 }

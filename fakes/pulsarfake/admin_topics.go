@@ -47,6 +47,7 @@ func (s *Server) adminTopicRoutes(h func(string, func(*http.Request) (any, error
 	on("PUT "+tp+"/unload", s.adminUnload)
 	on("GET "+tp+"/lastMessageId", s.adminLastMessageID)
 	s.adminTopicPolicyRoutes(on, tp)
+	s.adminTopicPermissionRoutes(on, tp)
 	s.adminMessageRoutes(on, tp)
 
 	on("GET "+tp+"/subscriptions", s.adminSubscriptionNames)

@@ -39,24 +39,27 @@ const (
 	chPart     = "part"     // partitioned topic Name has Partitions, 0 = deleted
 	chDedup    = "dedup"    // topic Name's deduplication policy, nil = removed
 	chSchema   = "schema"   // topic Name's schema versions, nil = deleted
+	chPolicy   = "policy"   // scope Name's Policy set to Value; nil = removed, no Policy = all removed
 )
 
 type change struct {
-	Kind       string      `json:"k"`
-	Topic      string      `json:"t,omitempty"`
-	Ledger     uint64      `json:"l,omitempty"`
-	Sub        string      `json:"s,omitempty"`
-	Cursor     *snapSub    `json:"c,omitempty"`
-	Cumulative bool        `json:"cum,omitempty"`
-	Acks       []ackRec    `json:"a,omitempty"`
-	IDs        []uint64    `json:"ids,omitempty"`
-	Commit     bool        `json:"commit,omitempty"`
-	Name       string      `json:"n,omitempty"`
-	Tenant     *TenantInfo `json:"tenant,omitempty"`
-	Present    bool        `json:"p,omitempty"`
-	Partitions int         `json:"parts,omitempty"`
-	Dedup      *bool       `json:"dedup,omitempty"`
-	Schemas    [][]byte    `json:"schemas,omitempty"`
+	Kind       string          `json:"k"`
+	Topic      string          `json:"t,omitempty"`
+	Ledger     uint64          `json:"l,omitempty"`
+	Sub        string          `json:"s,omitempty"`
+	Cursor     *snapSub        `json:"c,omitempty"`
+	Cumulative bool            `json:"cum,omitempty"`
+	Acks       []ackRec        `json:"a,omitempty"`
+	IDs        []uint64        `json:"ids,omitempty"`
+	Commit     bool            `json:"commit,omitempty"`
+	Name       string          `json:"n,omitempty"`
+	Tenant     *TenantInfo     `json:"tenant,omitempty"`
+	Present    bool            `json:"p,omitempty"`
+	Partitions int             `json:"parts,omitempty"`
+	Dedup      *bool           `json:"dedup,omitempty"`
+	Schemas    [][]byte        `json:"schemas,omitempty"`
+	Policy     string          `json:"pol,omitempty"`
+	Value      json.RawMessage `json:"v,omitempty"`
 }
 
 // ackRec is one acknowledged message id: an entry and, for a batch-index
@@ -294,6 +297,8 @@ func (s *Server) replayChange(c *change) {
 			s.dedupPolicy[c.Name] = *c.Dedup
 		}
 		s.updateDedupAnyLocked()
+	case chPolicy:
+		s.policies.apply(c)
 	case chSchema:
 		if c.Schemas == nil {
 			delete(s.schemas, c.Name)

@@ -57,6 +57,10 @@ func (c *conn) handleSubscribe(cmd *wire.CommandSubscribe) bool {
 		c.sendSuccess(reqID)
 		return true
 	}
+	if err := c.authorizeConsumer(name, cmd.GetSubscription()); err != nil {
+		c.sendBrokerError(reqID, err)
+		return true
+	}
 	t, err := c.s.topicFor(name, cmd.GetForceTopicCreation())
 	if err != nil {
 		c.sendBrokerError(reqID, err)

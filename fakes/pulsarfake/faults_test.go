@@ -1,10 +1,12 @@
 package pulsarfake_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/apache/pulsar-client-go/pulsar"
+	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
 	"github.com/brokerkit/brokerkit/fakes/pulsarfake"
 	"github.com/brokerkit/brokerkit/internal/datadir"
 	"github.com/stretchr/testify/require"
@@ -303,4 +305,31 @@ func TestFailNextSendTargetsTheProducersTopic(t *testing.T) {
 	require.Equal(t, 0, h.Hits(), "a send to another topic hit the rule")
 	produce(t, pt, payloads(1, "t")...)
 	require.NoError(t, h.Wait(ctxT(t), 1))
+}
+
+// The scenario of the client suite's TestReconnectConsumer (which needs its
+// own broker container): an admin unload in the middle of a zero-queue
+// consumer's stream closes it, it reconnects and gets the rest in order.
+func TestAdminUnloadZeroQueueConsumerResumes(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	cl := newClient(t, srv)
+	topic := uniqueTopic(t)
+	cons, err := cl.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", EnableZeroQueueConsumer: true})
+	require.NoError(t, err)
+	defer cons.Close()
+	p, err := cl.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	require.NoError(t, err)
+	defer p.Close()
+	produce(t, p, payloads(10, "m")...)
+	got := strs(receive(t, cons, 3, true))
+	tn, err := utils.GetTopicName(topic)
+	require.NoError(t, err)
+	require.NoError(t, newAdmin(t, srv).Topics().Unload(*tn))
+	got = append(got, strs(receive(t, cons, 7, true))...)
+	want := make([]string, 10)
+	for i := range want {
+		want[i] = fmt.Sprintf("m-%d", i)
+	}
+	require.Equal(t, want, got)
 }

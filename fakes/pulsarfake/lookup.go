@@ -16,6 +16,9 @@ func (c *conn) handlePartitionedMetadata(cmd *wire.CommandPartitionedTopicMetada
 	if err != nil {
 		resp.Response = wire.CommandPartitionedTopicMetadataResponse_Failed.Enum()
 		resp.Error, resp.Message = InvalidTopicName.pb(), proto.String(err.Error())
+	} else if !c.s.canLookup(c.role, name) {
+		resp.Response = wire.CommandPartitionedTopicMetadataResponse_Failed.Enum()
+		resp.Error, resp.Message = AuthorizationError.pb(), proto.String("Client is not authorized to Get Partition Metadata")
 	} else {
 		resp.Response = wire.CommandPartitionedTopicMetadataResponse_Success.Enum()
 		resp.Partitions = proto.Uint32(uint32(c.s.partitionsOf(name)))
@@ -28,9 +31,12 @@ func (c *conn) handlePartitionedMetadata(cmd *wire.CommandPartitionedTopicMetada
 // and owns every topic.
 func (c *conn) handleLookup(cmd *wire.CommandLookupTopic) bool {
 	resp := &wire.CommandLookupTopicResponse{RequestId: proto.Uint64(cmd.GetRequestId())}
-	if _, err := parseTopic(cmd.GetTopic()); err != nil {
+	if name, err := parseTopic(cmd.GetTopic()); err != nil {
 		resp.Response = wire.CommandLookupTopicResponse_Failed.Enum()
 		resp.Error, resp.Message = InvalidTopicName.pb(), proto.String(err.Error())
+	} else if !c.s.canLookup(c.role, name) {
+		resp.Response = wire.CommandLookupTopicResponse_Failed.Enum()
+		resp.Error, resp.Message = AuthorizationError.pb(), proto.String("Client is not authorized to Lookup")
 	} else {
 		resp.Response = wire.CommandLookupTopicResponse_Connect.Enum()
 		resp.BrokerServiceUrl = proto.String(c.s.serviceURL)

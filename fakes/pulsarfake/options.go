@@ -42,8 +42,10 @@ type options struct {
 	tlsConfig         *tls.Config       // WithTLSConfig
 	tlsAddr           string
 	adminTLSAddr      string
-	tlsAuth           bool   // AuthenticationProviderTls
-	anonymousRole     string // anonymousUserRole
+	tlsAuth           bool     // AuthenticationProviderTls
+	anonymousRole     string   // anonymousUserRole
+	authorization     bool     // authorizationEnabled
+	superUsers        []string // superUserRoles
 }
 
 func defaultOptions() options {
@@ -233,3 +235,16 @@ func WithTLSAuth() Option { return func(o *options) { o.tlsAuth, o.authRequired 
 // authentication is on, with this role (the broker's anonymousUserRole).
 // Credentials that are sent and wrong are still refused.
 func WithAnonymousRole(role string) Option { return func(o *options) { o.anonymousRole = role } }
+
+// WithAuthorization turns on the broker's authorization
+// (authorizationEnabled=true, superUserRoles=superUsers): a client may
+// produce or subscribe only as a superuser, an admin role of the topic's
+// tenant, or with the action granted to its role on the namespace or the
+// topic through the admin API (permissions/{role}); a subscription with a
+// role list (permissions/subscription/{sub}) admits only those roles.
+// Lookups need either action. Anything else is refused with
+// AuthorizationError; the admin API is not authorized. Off by default, as in a
+// standalone broker, where authenticated roles may do everything.
+func WithAuthorization(superUsers ...string) Option {
+	return func(o *options) { o.authorization, o.superUsers = true, append(o.superUsers, superUsers...) }
+}

@@ -3,6 +3,7 @@ package pulsarfake
 import (
 	"bytes"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -51,7 +52,8 @@ type snapshot struct {
 	Partitioned map[string]int
 	Schemas     map[string][][]byte // encoded wire.Schema per version
 	Topics      []snapTopic
-	Dedup       map[string]bool // deduplicationEnabled topic policies
+	Dedup       map[string]bool                       // deduplicationEnabled topic policies
+	Policies    map[string]map[string]json.RawMessage // namespace and topic policies by scope
 }
 
 type snapTopic struct {
@@ -129,6 +131,7 @@ func (s *Server) snapshot() *snapshot {
 	for ns := range s.namespaces {
 		snap.Namespaces = append(snap.Namespaces, ns)
 	}
+	snap.Policies = s.policies.all()
 	for base, log := range s.schemas {
 		snap.Schemas[base] = log.encode()
 	}
@@ -219,6 +222,7 @@ func (s *Server) openDataDir() error {
 		return err
 	}
 	s.dir, s.p = d, p
+	s.policies.logged = func(c change) { p.appendChange(&c) }
 	if len(p.stale) > 0 {
 		// Fold the replayed generations into a snapshot now, so at most two
 		// logs are ever on disk.
@@ -427,6 +431,9 @@ func (s *Server) restore(snap *snapshot) {
 	}
 	for base, versions := range snap.Schemas {
 		s.schemas[base] = decodeSchemas(versions)
+	}
+	if snap.Policies != nil {
+		s.policies.replace(snap.Policies)
 	}
 	for i := range snap.Topics {
 		st := &snap.Topics[i]

@@ -407,3 +407,49 @@ func TestDataDirAdminChangesSurviveCrash(t *testing.T) {
 	require.Contains(t, adminDo(t, srv2, http.MethodGet, "/admin/v2/schemas/public/default/sc/schema", ""), `"STRING"`)
 	require.EqualValues(t, 0, srv2.Backlog("cur", "s"))
 }
+
+// Namespace and topic policies and permissions survive a crash (the log),
+// a Close (the snapshot) and Restart, and removals survive too.
+func TestDataDirPoliciesSurvive(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.NoError(t, err)
+	const ns, tp = "/admin/v2/namespaces/public/default/", "/admin/v2/persistent/public/default/"
+	require.NoError(t, srv.CreateTopic("pol", 0))
+	require.NoError(t, srv.CreateTopic("gone", 0))
+	adminDo(t, srv, http.MethodPost, ns+"retention", `{"retentionTimeInMinutes":60,"retentionSizeInMB":10}`)
+	adminDo(t, srv, http.MethodPost, ns+"messageTTL", "120")
+	adminDo(t, srv, http.MethodPost, ns+"maxProducersPerTopic", "3")
+	adminDo(t, srv, http.MethodDelete, ns+"maxProducersPerTopic", "")
+	adminDo(t, srv, http.MethodPost, ns+"permissions/alice", `["produce","consume"]`)
+	adminDo(t, srv, http.MethodPost, ns+"permissions/subscription/sub1", `["alice"]`)
+	adminDo(t, srv, http.MethodPost, ns+"backlogQuota", `{"limitSize":1024,"policy":"producer_exception"}`)
+	adminDo(t, srv, http.MethodPost, tp+"pol/maxProducers", "2")
+	adminDo(t, srv, http.MethodPost, tp+"pol/permissions/bob", `["consume"]`)
+	adminDo(t, srv, http.MethodPost, tp+"gone/maxConsumers", "5")
+	adminDo(t, srv, http.MethodDelete, tp+"gone", "")
+
+	check := func(srv *pulsarfake.Server) {
+		t.Helper()
+		require.JSONEq(t, `{"retentionTimeInMinutes":60,"retentionSizeInMB":10}`, adminDo(t, srv, http.MethodGet, ns+"retention", ""))
+		require.Equal(t, "120", strings.TrimSpace(adminDo(t, srv, http.MethodGet, ns+"messageTTL", "")))
+		require.Empty(t, strings.TrimSpace(adminDo(t, srv, http.MethodGet, ns+"maxProducersPerTopic", "")))
+		require.JSONEq(t, `{"alice":["produce","consume"]}`, adminDo(t, srv, http.MethodGet, ns+"permissions", ""))
+		require.JSONEq(t, `{"sub1":["alice"]}`, adminDo(t, srv, http.MethodGet, ns+"permissions/subscription", ""))
+		require.Contains(t, adminDo(t, srv, http.MethodGet, ns+"backlogQuotaMap", ""), `"producer_exception"`)
+		require.Equal(t, "2", strings.TrimSpace(adminDo(t, srv, http.MethodGet, tp+"pol/maxProducers", "")))
+		require.JSONEq(t, `{"alice":["produce","consume"],"bob":["consume"]}`, adminDo(t, srv, http.MethodGet, tp+"pol/permissions", ""))
+		require.NoError(t, srv.CreateTopic("gone", 0))
+		require.Empty(t, strings.TrimSpace(adminDo(t, srv, http.MethodGet, tp+"gone/maxConsumers", "")))
+		adminDo(t, srv, http.MethodDelete, tp+"gone", "")
+	}
+	crash(t, srv)
+	srv2, err := pulsarfake.New(pulsarfake.WithDataDir(dir))
+	require.NoError(t, err)
+	check(srv2)
+	require.NoError(t, srv2.Restart())
+	check(srv2)
+	require.NoError(t, srv2.Close())
+	check(newServer(t, pulsarfake.WithDataDir(dir)))
+}

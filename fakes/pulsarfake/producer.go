@@ -34,6 +34,10 @@ func (c *conn) handleProducer(cmd *wire.CommandProducer) bool {
 		c.sendProducerSuccess(reqID, p, nil, true)
 		return true
 	}
+	if err := c.authorizeProducer(name, cmd.GetInitialSubscriptionName()); err != nil {
+		c.sendBrokerError(reqID, err)
+		return true
+	}
 	t, err := c.s.topicFor(name, true)
 	if err != nil {
 		c.sendBrokerError(reqID, err)
