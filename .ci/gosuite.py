@@ -90,7 +90,11 @@ print(f"{title} suite: {len(passed)} passed, {len(by['fail'])} failed, {len(by['
 for label, group in (("FAILED", by["fail"]), ("SKIPPED", by["skip"]), ("NOT RUN", notrun)):
     for t in group:
         print(f"  {label:8} {t}")
-new = sorted(passed - expected)
+# "#   name: why" lines of the list name tests left off on purpose.
+left_off = {l[1:].strip().split(": ", 1)[0] for l in open(expected_file) if l.startswith("#   ")}
+new = sorted(passed - expected - left_off)
+if passed & left_off:
+    print(f"{len(passed & left_off)} tests left off the list on purpose passed this time: {' '.join(sorted(passed & left_off))}")
 if new:
     print(f"{len(new)} tests pass that {expected_file} does not list (add them once they pass twice):")
     for t in new:
