@@ -34,6 +34,8 @@ func TestBesideKafkaDataDir(t *testing.T) {
 	dir := t.TempDir()
 	srv, err := kafkafake.New(kafkafake.WithSchemaRegistry(), kafkafake.WithDataDir(dir))
 	require.NoError(t, err)
+	first := srv
+	t.Cleanup(func() { first.Close() }) // a no-op after the Close below
 	c := newClient(t, schemaregistry.NewConfig(srv.SchemaRegistryURL()))
 	id, err := c.Register("k-value", schemaregistry.SchemaInfo{Schema: userV1}, false)
 	require.NoError(t, err)

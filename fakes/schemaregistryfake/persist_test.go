@@ -19,6 +19,8 @@ func TestDataDirKeepsTheRegistry(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "sr")
 	srv, err := schemaregistryfake.New(schemaregistryfake.WithDataDir(dir))
 	require.NoError(t, err)
+	first := srv
+	t.Cleanup(func() { first.Close() }) // a no-op after the Close below; closes it if an assertion stops the test first
 	u := srv.URL()
 	code, body := call(t, "POST", u+"/subjects/s/versions", schemaBody(userV1))
 	require.Equal(t, 200, code, body)
